@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { GourmandError } from '../common/errors.ts';
+import { registerConfigCommand } from './config.ts';
+import { registerDbCommands } from './db.ts';
+import { registerRunCommand } from './run.ts';
+
+const program = new Command('gourmand')
+  .description('Gourmand: public APIs to a tested warehouse, an API and dashboards')
+  .option('-v, --verbose', 'debug logs, and stack traces on errors')
+  .option('-q, --quiet', 'only warnings and errors in the logs')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerDbCommands(program);
+registerRunCommand(program);
+registerConfigCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help); keep its exit code, 0 for --help.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    const verbose = process.argv.includes('--verbose') || process.argv.includes('-v');
+    const known = error instanceof GourmandError;
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    if (verbose && error instanceof Error) console.error(error.stack);
+    else if (!known) console.error('(run with --verbose for the stack trace)');
+    process.exitCode = known ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { parseRunDate, todayUtc } from '../common/dates.ts';
+import { migrate } from '../oltp/migrate.ts';
+import { dailyGraph } from '../orchestrator/pipeline.ts';
+import { type RunSummary, runGraph } from '../orchestrator/runner.ts';
+import { cliContext, printTable, withDatabase } from './context.ts';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run the daily pipeline for a date (in-process)')
+    .option('--date <YYYY-MM-DD>', 'run date', todayUtc())
+    .action(async (options: { date: string }, command: Command) => {
+      const runDate = parseRunDate(options.date);
+      const { settings, log } = cliContext(command);
+      const summary = await withDatabase(settings, async (database) => {
+        // The run history lives in the database, so its schema must exist before the run starts.
+        await migrate(database, { log });
+        const controller = new AbortController();
+        const cancel = () => {
+          log.warn('cancelling the run (press Ctrl-C again to force)');
+          controller.abort();
+          process.once('SIGINT', () => process.exit(130));
+        };
+        process.once('SIGINT', cancel);
+        process.once('SIGTERM', cancel);
+        try {
+          return await runGraph({
+            graph: dailyGraph(),
+            runDate,
+            settings,
+            database,
+            log,
+            signal: controller.signal,
+          });
+        } finally {
+          process.off('SIGINT', cancel);
+          process.off('SIGTERM', cancel);
+        }
+      });
+      printRunSummary(summary);
+      if (summary.status === 'cancelled') process.exitCode = 130;
+      else if (summary.status === 'failed') process.exitCode = 1;
+    });
+}
+
+export function printRunSummary(summary: RunSummary): void {
+  console.log(
+    `Run ${summary.runId} for ${summary.runDate}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+  );
+  printTable(
+    Object.entries(summary.tasks).map(([task, t]) => ({
+      task,
+      status: t.status,
+      attempts: t.attempts,
+      rows: t.rows,
+      seconds: (t.durationMs / 1000).toFixed(1),
+      details: t.details
+        ? Object.entries(t.details)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')
+        : (t.error ?? ''),
+    })),
+  );
+}

@@ -1,0 +1,335 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../common/errors.ts';
+
+/**
+ * Every setting Gourmand reads, in one table: its environment variable, the key in
+ * `gourmand.config.json`, how it is validated and what it defaults to. Precedence:
+ * environment > config file > default. Nothing else in the code reads `process.env`.
+ */
+interface SettingDef<T> {
+  env: string;
+  description: string;
+  /** What a valid value looks like, for the one-line error. */
+  expected: string;
+  schema: z.ZodType<T>;
+  /** A default, possibly derived from the settings resolved before it (in table order). */
+  default?: T | ((resolved: Record<string, unknown>) => T);
+}
+
+function def<T>(d: SettingDef<T>): SettingDef<T> {
+  return d;
+}
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const nonNegativeInt = (max: number) => z.coerce.number().int().min(0).max(max);
+const urlWithProtocols = (...protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  });
+const httpUrl = urlWithProtocols('http:', 'https:');
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
+export const settingDefs = {
+  stateDir: def({
+    env: 'GOURMAND_STATE_DIR',
+    description: 'Folder for embedded data (PGlite database, lake, DuckDB file, raw responses)',
+    expected: 'a folder path',
+    schema: z.string().min(1),
+    default: '.gourmand',
+  }),
+  logLevel: def({
+    env: 'LOG_LEVEL',
+    description: 'Log level',
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+  }),
+  databaseUrl: def({
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL server for the source database; unset = embedded PGlite in the state folder',
+    expected: 'a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/gourmand',
+    schema: urlWithProtocols('postgres:', 'postgresql:').optional(),
+  }),
+  databaseStatementTimeoutMs: def({
+    env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    description: 'Statement timeout for API queries on the source database (0 = none)',
+    expected: 'a whole number of milliseconds from 0 to 3600000',
+    schema: nonNegativeInt(3_600_000),
+    default: 10_000,
+  }),
+  redisUrl: def({
+    env: 'REDIS_URL',
+    description: 'Redis for the API cache, rate limits and BullMQ workers; unset = in-process cache',
+    expected: 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0',
+    schema: urlWithProtocols('redis:', 'rediss:').optional(),
+  }),
+  lakeUrl: def({
+    env: 'LAKE_URL',
+    description: 'Parquet data lake: file://folder or s3://bucket/prefix',
+    expected: 'a file:// or s3:// URL',
+    schema: urlWithProtocols('file:', 's3:'),
+    default: (r) => pathToFileURL(path.resolve(String(r.stateDir), 'lake')).href,
+  }),
+  s3Endpoint: def({
+    env: 'S3_ENDPOINT',
+    description: 'Endpoint of an S3-compatible store (path-style addressing is used when set)',
+    expected: 'an http:// or https:// URL',
+    schema: httpUrl.optional(),
+  }),
+  s3Region: def({
+    env: 'S3_REGION',
+    description: 'S3 region',
+    expected: 'a region name such as us-east-1',
+    schema: z.string().min(1),
+    default: 'us-east-1',
+  }),
+  warehouseUrl: def({
+    env: 'WAREHOUSE_URL',
+    description: 'Warehouse: duckdb://path/to/file.duckdb (or bigquery://project/dataset)',
+    expected: 'a duckdb:// or bigquery:// URL',
+    schema: urlWithProtocols('duckdb:', 'bigquery:'),
+    default: (r) => `duckdb://${path.resolve(String(r.stateDir), 'warehouse.duckdb')}`,
+  }),
+  yelpApiKey: def({
+    env: 'YELP_API_KEY',
+    description: 'Yelp Fusion API key; unset = the built-in simulator',
+    expected: 'a non-empty API key',
+    schema: z.string().min(1).optional(),
+  }),
+  yelpBaseUrl: def({
+    env: 'YELP_BASE_URL',
+    description: 'Yelp Fusion base URL',
+    expected: 'an http(s) URL',
+    schema: httpUrl,
+    default: 'https://api.yelp.com',
+  }),
+  censusApiKey: def({
+    env: 'CENSUS_API_KEY',
+    description: 'Census Data API key; unset = the built-in simulator',
+    expected: 'a non-empty API key',
+    schema: z.string().min(1).optional(),
+  }),
+  censusBaseUrl: def({
+    env: 'CENSUS_BASE_URL',
+    description: 'Census Data API base URL',
+    expected: 'an http(s) URL',
+    schema: httpUrl,
+    default: 'https://api.census.gov',
+  }),
+  statesPageUrl: def({
+    env: 'STATES_PAGE_URL',
+    description: 'Page listing US states and their USPS abbreviations',
+    expected: 'an http(s) URL',
+    schema: httpUrl,
+    default: 'https://www.50states.com/abbreviations.htm',
+  }),
+  simBusinesses: def({
+    env: 'SIM_BUSINESSES',
+    description: 'Simulator scale: number of businesses',
+    expected: 'a whole number from 1 to 10000000',
+    schema: positiveInt(10_000_000),
+    default: 3000,
+  }),
+  simSeed: def({
+    env: 'SIM_SEED',
+    description: 'Simulator seed (same seed, same data)',
+    expected: 'a whole number from 0 to 2147483647',
+    schema: nonNegativeInt(2_147_483_647),
+    default: 42,
+  }),
+  extractConcurrency: def({
+    env: 'EXTRACT_CONCURRENCY',
+    description: 'Concurrent requests per source',
+    expected: 'a whole number from 1 to 64',
+    schema: positiveInt(64),
+    default: 4,
+  }),
+  taskAttempts: def({
+    env: 'TASK_ATTEMPTS',
+    description: 'Attempts per pipeline task before it fails',
+    expected: 'a whole number from 1 to 20',
+    schema: positiveInt(20),
+    default: 3,
+  }),
+  taskBackoffMs: def({
+    env: 'TASK_BACKOFF_MS',
+    description: 'First retry delay of a failed task; doubles each attempt',
+    expected: 'a whole number of milliseconds from 0 to 3600000',
+    schema: nonNegativeInt(3_600_000),
+    default: 2000,
+  }),
+  taskConcurrency: def({
+    env: 'TASK_CONCURRENCY',
+    description: 'Independent pipeline tasks run at once (in-process runner)',
+    expected: 'a whole number from 1 to 32',
+    schema: positiveInt(32),
+    default: 2,
+  }),
+  port: def({
+    env: 'PORT',
+    description: 'Port of the API server and dashboard',
+    expected: 'a port number from 0 to 65535',
+    schema: nonNegativeInt(65_535),
+    default: 3000,
+  }),
+  jwtSecret: def({
+    env: 'JWT_SECRET',
+    description: 'Secret for signing API tokens; unset = a random secret per process (dev only)',
+    expected: 'at least 32 characters',
+    schema: z.string().min(32).optional(),
+  }),
+  devMode: def({
+    env: 'GOURMAND_DEV',
+    description: 'Development mode: API returns e-mail verification tokens in responses',
+    expected: 'true or false',
+    schema: bool,
+    default: false,
+  }),
+  alertWebhookUrl: def({
+    env: 'ALERT_WEBHOOK_URL',
+    description: 'Slack-compatible webhook for alerts; unset = no alerts',
+    expected: 'an http(s) URL',
+    schema: httpUrl.optional(),
+  }),
+  dashboardUrl: def({
+    env: 'DASHBOARD_URL',
+    description: 'Public URL of the dashboard, linked from alerts',
+    expected: 'an http(s) URL',
+    schema: httpUrl.optional(),
+  }),
+  scheduleCron: def({
+    env: 'SCHEDULE_CRON',
+    description: 'When `gourmand schedule` starts the daily run (cron expression)',
+    expected: 'a 5-field cron expression such as "30 12 * * *"',
+    schema: z.string().regex(/^\S+(\s+\S+){4,5}$/),
+    default: '30 12 * * *',
+  }),
+  scheduleTimezone: def({
+    env: 'SCHEDULE_TZ',
+    description: 'Time zone of the schedule',
+    expected: 'an IANA time zone such as UTC or America/New_York',
+    schema: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+    default: 'UTC',
+  }),
+  scheduleCatchupDays: def({
+    env: 'SCHEDULE_CATCHUP_DAYS',
+    description: 'Most missed dates the scheduler catches up',
+    expected: 'a whole number from 0 to 366',
+    schema: nonNegativeInt(366),
+    default: 7,
+  }),
+} as const;
+
+type Defs = typeof settingDefs;
+export type SettingKey = keyof Defs;
+export type Settings = { readonly [K in SettingKey]: Defs[K] extends SettingDef<infer T> ? T : never };
+
+export const CONFIG_FILE_NAME = 'gourmand.config.json';
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  /** Folder holding gourmand.config.json (default: the working directory). */
+  cwd?: string;
+  /** Values that win over everything (CLI flags). */
+  overrides?: Partial<Record<SettingKey, unknown>>;
+}
+
+function readConfigFile(env: Record<string, string | undefined>, cwd: string) {
+  const explicit = env.GOURMAND_CONFIG;
+  const file = path.resolve(cwd, explicit ?? CONFIG_FILE_NAME);
+  if (!existsSync(file)) {
+    if (explicit) throw new ConfigError(`Invalid setting GOURMAND_CONFIG="${explicit}": file not found`);
+    return { file, values: {} as Record<string, unknown> };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Invalid config file ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`Invalid config file ${file}: expected a JSON object of settings`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(key in settingDefs)) {
+      throw new ConfigError(
+        `Invalid config file ${file}: unknown setting "${key}" (known: ${Object.keys(settingDefs).join(', ')})`,
+      );
+    }
+  }
+  return { file, values: parsed as Record<string, unknown> };
+}
+
+/** Resolves and validates every setting; the first bad one throws a one-line ConfigError. */
+export function loadSettings(options: LoadOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const config = readConfigFile(env, cwd);
+  const resolved: Record<string, unknown> = {};
+  for (const [key, d] of Object.entries(settingDefs) as [SettingKey, SettingDef<unknown>][]) {
+    let raw: unknown;
+    let origin: string;
+    const override = options.overrides?.[key];
+    const envValue = env[d.env];
+    if (override !== undefined) {
+      raw = override;
+      origin = `--${key}`;
+    } else if (envValue !== undefined && envValue !== '') {
+      raw = envValue;
+      origin = d.env;
+    } else if (config.values[key] !== undefined) {
+      raw = config.values[key];
+      origin = `${path.basename(config.file)}: ${key}`;
+    } else {
+      resolved[key] = typeof d.default === 'function' ? d.default(resolved) : d.default;
+      continue;
+    }
+    const result = d.schema.safeParse(raw);
+    if (!result.success) {
+      throw new ConfigError(`Invalid setting ${origin}=${JSON.stringify(raw)}: expected ${d.expected}`);
+    }
+    resolved[key] = result.data;
+  }
+  return Object.freeze(resolved) as Settings;
+}
+
+/** One row per setting, for `gourmand config` and the README table. */
+export function describeSettings(settings?: Settings) {
+  return (Object.entries(settingDefs) as [SettingKey, SettingDef<unknown>][]).map(([key, d]) => ({
+    key,
+    env: d.env,
+    description: d.description,
+    default: typeof d.default === 'function' ? '(derived from stateDir)' : d.default,
+    value: settings ? redact(key, settings[key]) : undefined,
+  }));
+}
+
+const SECRET_KEYS: ReadonlySet<SettingKey> = new Set(['yelpApiKey', 'censusApiKey', 'jwtSecret']);
+
+function redact(key: SettingKey, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (SECRET_KEYS.has(key)) return '***';
+  if (key === 'databaseUrl' || key === 'redisUrl' || key === 'alertWebhookUrl') {
+    const url = new URL(String(value));
+    if (url.password) url.password = '***';
+    return url.href;
+  }
+  return value;
+}

@@ -1,0 +1,119 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { DatabaseError, errorMessage } from '../common/errors.ts';
+import type { Settings } from '../config/settings.ts';
+import { statePath } from '../config/state-dir.ts';
+import { pglitePool } from './pglite-dialect.ts';
+import type { Schema } from './schema.ts';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/**
+ * The source database, whichever engine holds it. Stages query through `db` (Kysely);
+ * only bulk paths (COPY) look at `kind` and the raw handle underneath.
+ */
+export interface SourceDatabase {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<Schema>;
+  /** A human-readable location (file path or URL without password) for logs. */
+  readonly location: string;
+  /** Set when kind === 'postgres'. */
+  readonly pool?: pg.Pool;
+  /** Set when kind === 'pglite'. */
+  readonly pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+// Postgres type OIDs we parse the same way on both engines.
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+const toNumber = (value: string) => Number(value);
+const asIs = (value: string) => value;
+
+let pgTypesConfigured = false;
+function configurePgTypes() {
+  if (pgTypesConfigured) return;
+  pgTypesConfigured = true;
+  // Counts and ids fit in a double; money-like numerics here have at most 2 decimals.
+  pg.types.setTypeParser(OID.int8, toNumber);
+  pg.types.setTypeParser(OID.numeric, toNumber);
+  // A date is a calendar day, not an instant: keep 'YYYY-MM-DD' and never shift it by time zone.
+  pg.types.setTypeParser(OID.date, asIs);
+}
+
+export interface OpenOptions {
+  /** PGlite folder; default `<stateDir>/pglite`. 'memory' for an in-memory instance. */
+  pgliteDir?: string | 'memory';
+  /** Pool size for the server; default 10. */
+  poolSize?: number;
+}
+
+export async function openDatabase(
+  settings: Pick<Settings, 'databaseUrl' | 'stateDir'>,
+  options: OpenOptions = {},
+): Promise<SourceDatabase> {
+  if (settings.databaseUrl) return openPostgres(settings.databaseUrl, options.poolSize ?? 10);
+  const dir = options.pgliteDir ?? statePath(settings, 'pglite');
+  return openPglite(dir === 'memory' ? undefined : dir);
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<SourceDatabase> {
+  configurePgTypes();
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const safeUrl = redactUrl(url);
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseError(`Cannot connect to PostgreSQL at ${safeUrl}: ${errorMessage(error)}`);
+  }
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    pool,
+    location: safeUrl,
+    close: () => db.destroy(),
+  };
+}
+
+export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
+  const parsers = { [OID.int8]: toNumber, [OID.numeric]: toNumber, [OID.date]: asIs };
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir, parsers });
+  } catch (error) {
+    throw new DatabaseError(
+      `Cannot open the embedded database at ${dataDir ?? 'memory'}: ${errorMessage(error)}`,
+    );
+  }
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: pglitePool(pglite) }) });
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    location: dataDir ?? 'memory',
+    async close() {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+/** Runs a multi-statement script (migrations, set-based loads) through a Kysely handle. */
+export async function execScript(executor: Kysely<Schema>, script: string): Promise<void> {
+  await sql.raw(script).execute(executor);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '<invalid url>';
+  }
+}

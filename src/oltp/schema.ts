@@ -1,0 +1,243 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types of the source database, as the migrations leave it (latest version).
+ * `date` columns come back as 'YYYY-MM-DD' strings, numerics and bigints as numbers
+ * (see the type parsers in database.ts), timestamps as Date.
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type DateString = ColumnType<string, string, string>;
+
+export interface CountryTable {
+  country_id: Generated<number>;
+  country_code: string;
+  country_name: string;
+  updated_at: UpdatedAt;
+}
+
+export interface StateTable {
+  state_id: Generated<number>;
+  state_name: string;
+  state_code: string;
+  fips_code: string | null;
+  country_id: number;
+  updated_at: UpdatedAt;
+}
+
+export interface CountyTable {
+  county_id: Generated<number>;
+  fips_code: string;
+  county_name: string;
+  state_id: number;
+  updated_at: UpdatedAt;
+}
+
+export interface CountyPopulationTable {
+  county_id: number;
+  year: number;
+  population: number;
+  updated_at: UpdatedAt;
+}
+
+export interface CityTable {
+  city_id: Generated<number>;
+  city_name: string;
+  state_id: number;
+  county_id: number | null;
+  updated_at: UpdatedAt;
+}
+
+export interface PaymentLevelTable {
+  payment_level_id: number;
+  symbol: string;
+  name: string;
+}
+
+export interface BusinessTable {
+  business_id: Generated<number>;
+  yelp_id: string;
+  alias: string;
+  name: string;
+  url: string | null;
+  image_url: string | null;
+  phone: string | null;
+  display_phone: string | null;
+  payment_level_id: number | null;
+  latitude: number | null;
+  longitude: number | null;
+  address1: string | null;
+  address2: string | null;
+  address3: string | null;
+  zip_code: string | null;
+  city_id: number;
+  county_id: number;
+  distance_m: number | null;
+  is_closed: Generated<boolean>;
+  first_seen: DateString;
+  last_seen: DateString;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export interface BusinessCategoryTable {
+  category_id: Generated<number>;
+  alias: string;
+  title: string;
+  parent_alias: string | null;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export interface BusinessCategoryBridgeTable {
+  business_id: number;
+  category_id: number;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export interface TransactionTypeTable {
+  transaction_type_id: Generated<number>;
+  name: string;
+  updated_at: UpdatedAt;
+}
+
+export interface BusinessTransactionBridgeTable {
+  business_id: number;
+  transaction_type_id: number;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export interface BusinessHoldingTable {
+  business_id: number;
+  holding_date: DateString;
+  rating: number;
+  review_count: number;
+  updated_at: UpdatedAt;
+}
+
+export interface YelpUserTable {
+  user_id: Generated<number>;
+  yelp_user_id: string;
+  profile_url: string | null;
+  image_url: string | null;
+  name: string | null;
+  updated_at: UpdatedAt;
+}
+
+export interface ReviewTable {
+  review_id: Generated<number>;
+  yelp_review_id: string;
+  business_id: number;
+  user_id: number;
+  url: string | null;
+  text: string | null;
+  rating: number;
+  created_at: Timestamp;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export interface EventCategoryTable {
+  event_category_id: Generated<number>;
+  name: string;
+  updated_at: UpdatedAt;
+}
+
+export interface EventTable {
+  event_id: Generated<number>;
+  yelp_event_id: string;
+  business_id: number | null;
+  event_category_id: number | null;
+  name: string;
+  description: string | null;
+  attending_count: number | null;
+  interested_count: number | null;
+  cost: number | null;
+  cost_max: number | null;
+  is_free: Generated<boolean>;
+  is_canceled: Generated<boolean>;
+  is_official: Generated<boolean>;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  tickets_url: string | null;
+  event_site_url: string | null;
+  image_url: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  address1: string | null;
+  zip_code: string | null;
+  city_id: number | null;
+  updated_at: UpdatedAt;
+  valid_to: DateString | null;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface PipelineRunTable {
+  run_id: Generated<number>;
+  run_date: DateString;
+  executor: Generated<string>;
+  status: RunStatus;
+  started_at: Generated<Date>;
+  ended_at: Date | null;
+  error: string | null;
+}
+
+export interface TaskRunTable {
+  task_run_id: Generated<number>;
+  run_id: number;
+  task_name: string;
+  attempt: number;
+  status: TaskStatus;
+  started_at: Generated<Date>;
+  ended_at: Date | null;
+  rows: number | null;
+  error: string | null;
+}
+
+export interface CheckResultTable {
+  check_result_id: Generated<number>;
+  run_id: number | null;
+  run_date: DateString;
+  check_name: string;
+  entity: string;
+  severity: 'warn' | 'error';
+  status: 'pass' | 'warn' | 'fail';
+  expected: number | null;
+  actual: number | null;
+  details: ColumnType<unknown, string | undefined, string>;
+  checked_at: Generated<Date>;
+}
+
+export interface SchemaMigrationTable {
+  version: string;
+  name: string;
+  checksum: string;
+  applied_at: Generated<Date>;
+}
+
+export interface Schema {
+  country: CountryTable;
+  state: StateTable;
+  county: CountyTable;
+  county_population: CountyPopulationTable;
+  city: CityTable;
+  payment_level: PaymentLevelTable;
+  business: BusinessTable;
+  business_category: BusinessCategoryTable;
+  business_category_bridge: BusinessCategoryBridgeTable;
+  transaction_type: TransactionTypeTable;
+  business_transaction_bridge: BusinessTransactionBridgeTable;
+  business_holding: BusinessHoldingTable;
+  yelp_user: YelpUserTable;
+  review: ReviewTable;
+  event_category: EventCategoryTable;
+  event: EventTable;
+  'ops.pipeline_run': PipelineRunTable;
+  'ops.task_run': TaskRunTable;
+  'ops.check_result': CheckResultTable;
+  'ops.schema_migration': SchemaMigrationTable;
+}

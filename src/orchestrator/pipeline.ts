@@ -1,0 +1,10 @@
+import { migrateTask } from '../oltp/tasks.ts';
+import type { TaskGraph } from './graph.ts';
+
+/**
+ * The product's daily graph. Each stage owns its tasks; this file only wires them together,
+ * so the lineage of a daily run reads top to bottom here.
+ */
+export function dailyGraph(): TaskGraph {
+  return [migrateTask];
+}
