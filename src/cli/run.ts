@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { migrate } from '../oltp/migrate.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
-import { type RunSummary, runGraph } from '../orchestrator/runner.ts';
+import { type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
 export function registerRunCommand(program: Command): void {
@@ -16,27 +16,7 @@ export function registerRunCommand(program: Command): void {
       const summary = await withDatabase(settings, async (database) => {
         // The run history lives in the database, so its schema must exist before the run starts.
         await migrate(database, { log });
-        const controller = new AbortController();
-        const cancel = () => {
-          log.warn('cancelling the run (press Ctrl-C again to force)');
-          controller.abort();
-          process.once('SIGINT', () => process.exit(130));
-        };
-        process.once('SIGINT', cancel);
-        process.once('SIGTERM', cancel);
-        try {
-          return await runGraph({
-            graph: dailyGraph(),
-            runDate,
-            settings,
-            database,
-            log,
-            signal: controller.signal,
-          });
-        } finally {
-          process.off('SIGINT', cancel);
-          process.off('SIGTERM', cancel);
-        }
+        return runGraphUntilSignal({ graph: dailyGraph(), runDate, settings, database, log });
       });
       printRunSummary(summary);
       if (summary.status === 'cancelled') process.exitCode = 130;

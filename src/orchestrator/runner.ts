@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelledError, errorMessage } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { RunStatus, TaskStatus } from '../oltp/schema.ts';
-import { type RunResources, type Task, type TaskGraph, validateGraph } from './graph.ts';
+import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
+import { type Task, type TaskGraph, validateGraph } from './graph.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -19,6 +19,8 @@ export interface RunOptions {
   attempts?: number;
   backoffMs?: number;
   concurrency?: number;
+  /** Observers of the run (alerts); a failing hook never changes the run's outcome. */
+  hooks?: RunHooks;
 }
 
 export interface TaskSummary {
@@ -41,49 +43,6 @@ export interface RunSummary {
 /** Exponential backoff with jitter: attempt n waits base·2^(n-1)·[0.5, 1). */
 export function backoffDelay(baseMs: number, attempt: number, random = Math.random): number {
   return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
-}
-
-class Resources implements RunResources {
-  private readonly entries = new Map<string, Promise<{ value: unknown; dispose?: () => Promise<void> }>>();
-
-  get<T>(key: string, create: () => Promise<{ value: T; dispose?: () => Promise<void> }>): Promise<T> {
-    let entry = this.entries.get(key);
-    if (!entry) {
-      entry = create();
-      this.entries.set(key, entry);
-    }
-    return entry.then((e) => e.value as T);
-  }
-
-  async disposeAll(log: Logger) {
-    for (const [key, entry] of [...this.entries].reverse()) {
-      try {
-        await (await entry).dispose?.();
-      } catch (error) {
-        log.warn({ resource: key, err: errorMessage(error) }, 'could not dispose a run resource');
-      }
-    }
-    this.entries.clear();
-  }
-}
-
-/** Rejects with CancelledError as soon as the signal aborts, whatever the promise does. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new CancelledError('Run cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError('Run cancelled'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
@@ -117,43 +76,48 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
     const taskLog = log.child({ task: task.name });
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       summary.attempts = attempt;
-      const taskRunId = await runLog.startAttempt(runId, task.name, attempt);
-      taskLog.info({ attempt }, `${task.name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
-      try {
-        const outcome = await raceAbort(
-          Promise.resolve().then(() =>
-            task.run({ runDate, runId, attempt, settings, database, log: taskLog, signal, resources }),
-          ),
-          signal,
-        );
-        summary.rows = outcome?.rows;
-        summary.details = outcome?.details;
+      const result = await runAttempt({
+        task,
+        runId,
+        runDate,
+        attempt,
+        settings,
+        database,
+        log: taskLog,
+        signal,
+        resources,
+        runLog,
+      });
+      summary.durationMs = Date.now() - taskStarted;
+      if (result.status === 'succeeded') {
+        summary.rows = result.outcome?.rows;
+        summary.details = result.outcome?.details;
         summary.status = 'succeeded';
-        summary.durationMs = Date.now() - taskStarted;
-        await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows });
-        taskLog.info({ rows: outcome?.rows, ms: summary.durationMs }, `${task.name} succeeded`);
+        taskLog.info({ rows: summary.rows, ms: summary.durationMs }, `${task.name} succeeded`);
         return;
-      } catch (error) {
-        summary.error = errorMessage(error);
-        summary.durationMs = Date.now() - taskStarted;
-        if (signal.aborted) {
-          summary.status = 'cancelled';
-          await runLog.finishAttempt(taskRunId, 'cancelled', { error: 'cancelled' });
-          return;
-        }
-        await runLog.finishAttempt(taskRunId, 'failed', { error: summary.error });
-        if (attempt === maxAttempts) {
-          summary.status = 'failed';
-          taskLog.error({ attempt, err: summary.error }, `${task.name} failed after ${attempt} attempt(s)`);
-          return;
-        }
-        const delay = backoffDelay(backoffMs, attempt);
-        taskLog.warn({ attempt, err: summary.error, retryInMs: delay }, `${task.name} failed; retrying`);
-        await sleep(delay, undefined, { signal }).catch(() => {});
-        if (signal.aborted) {
-          summary.status = 'cancelled';
-          return;
-        }
+      }
+      summary.error = result.error;
+      if (result.status === 'cancelled') {
+        summary.status = 'cancelled';
+        return;
+      }
+      if (attempt === maxAttempts) {
+        summary.status = 'failed';
+        taskLog.error({ attempt, err: summary.error }, `${task.name} failed after ${attempt} attempt(s)`);
+        await callHook(
+          options.hooks,
+          'taskFailed',
+          { runId, runDate, task: task.name, attempts: attempt, error: result.error },
+          taskLog,
+        );
+        return;
+      }
+      const delay = backoffDelay(backoffMs, attempt);
+      taskLog.warn({ attempt, err: summary.error, retryInMs: delay }, `${task.name} failed; retrying`);
+      await sleep(delay, undefined, { signal }).catch(() => {});
+      if (signal.aborted) {
+        summary.status = 'cancelled';
+        return;
       }
     }
   };
@@ -206,7 +170,29 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
         ? `failed tasks: ${failed.join(', ')}`
         : undefined;
   await runLog.finishRun(runId, status, error);
+  await callHook(options.hooks, 'runFinished', { runId, runDate, status }, log);
   const durationMs = Date.now() - started;
   log.info({ status, ms: durationMs }, `run ${runId} ${status}`);
   return { runId, runDate, status, tasks: summaries, durationMs };
+}
+
+/**
+ * runGraph, cancelled cleanly by the first SIGINT/SIGTERM (the run and its running attempts are
+ * recorded as 'cancelled'); a second SIGINT exits at once.
+ */
+export async function runGraphUntilSignal(options: Omit<RunOptions, 'signal'>): Promise<RunSummary> {
+  const controller = new AbortController();
+  const cancel = () => {
+    options.log.warn('cancelling the run (press Ctrl-C again to force)');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  try {
+    return await runGraph({ ...options, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
 }

@@ -9,7 +9,9 @@ export type Backend = 'pglite' | 'postgres';
  * Every database suite runs on embedded PGlite, and also on the real PostgreSQL server when
  * TEST_DATABASE_URL is set (CI sets it). An unreachable server then fails the suite: no skips.
  */
-export const databaseBackends: Backend[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+export const databaseBackends: Backend[] = process.env.TEST_DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
 
 export interface TestDatabase extends SourceDatabase {
   /** The server URL of this throw-away database (postgres backend only). */

@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/common/errors.ts';
+import { loadSettings, settingDefs } from '../../src/config/settings.ts';
+
+const emptyDir = () => mkdtempSync(path.join(tmpdir(), 'gourmand-config-'));
+
+// One bad value per setting that can be malformed (stateDir is checked through the config file).
+const badValues: Record<string, string> = {
+  LOG_LEVEL: 'loud',
+  DATABASE_URL: 'foo',
+  DATABASE_STATEMENT_TIMEOUT_MS: '-5',
+  REDIS_URL: 'http://127.0.0.1:6379',
+  LAKE_URL: 'ftp://x/y',
+  S3_ENDPOINT: 'not a url',
+  WAREHOUSE_URL: 'sqlite://x',
+  YELP_BASE_URL: 'api.yelp.com',
+  CENSUS_BASE_URL: 'ftp://census',
+  STATES_PAGE_URL: '::',
+  SIM_BUSINESSES: '0',
+  SIM_SEED: '1.5',
+  EXTRACT_CONCURRENCY: '1000',
+  TASK_ATTEMPTS: 'three',
+  TASK_BACKOFF_MS: '-1',
+  TASK_CONCURRENCY: '0',
+  PORT: '70000',
+  JWT_SECRET: 'short',
+  GOURMAND_DEV: 'maybe',
+  ALERT_WEBHOOK_URL: 'mailto:ops@example.com',
+  DASHBOARD_URL: 'dashboard',
+  SCHEDULE_CRON: 'daily',
+  SCHEDULE_TZ: 'Mars/Olympus',
+  SCHEDULE_CATCHUP_DAYS: '1000',
+};
+
+describe('settings', () => {
+  it('has sensible defaults with nothing configured', () => {
+    const cwd = emptyDir();
+    const settings = loadSettings({ env: {}, cwd });
+    expect(settings.stateDir).toBe('.gourmand');
+    expect(settings.databaseUrl).toBeUndefined();
+    expect(settings.lakeUrl).toBe(`file://${path.resolve('.gourmand', 'lake')}`);
+    expect(settings.warehouseUrl).toBe(`duckdb://${path.resolve('.gourmand', 'warehouse.duckdb')}`);
+    expect(settings.taskAttempts).toBe(3);
+  });
+
+  it('covers every setting with a bad-value case', () => {
+    const envs = Object.values(settingDefs).map((d) => d.env);
+    const untestable = ['GOURMAND_STATE_DIR', 'YELP_API_KEY', 'CENSUS_API_KEY', 'S3_REGION'];
+    expect(envs.filter((env) => !untestable.includes(env)).sort()).toEqual(Object.keys(badValues).sort());
+  });
+
+  it.each(Object.entries(badValues))('rejects %s=%s with one line naming it', (env, value) => {
+    let error: unknown;
+    try {
+      loadSettings({ env: { [env]: value }, cwd: emptyDir() });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(
+      new RegExp(
+        `^Invalid setting ${env}=${JSON.stringify(JSON.stringify(value)).slice(1, -1)}: expected .+`,
+      ),
+    );
+    expect(message).not.toContain('\n');
+    expect((error as ConfigError).exitCode).toBe(2);
+  });
+
+  it('reads gourmand.config.json, and the environment wins over it', () => {
+    const cwd = emptyDir();
+    writeFileSync(path.join(cwd, 'gourmand.config.json'), JSON.stringify({ simBusinesses: 500, port: 8080 }));
+    const settings = loadSettings({ env: { PORT: '9090' }, cwd });
+    expect(settings.simBusinesses).toBe(500);
+    expect(settings.port).toBe(9090);
+  });
+
+  it('names the config file key of a bad value there', () => {
+    const cwd = emptyDir();
+    writeFileSync(path.join(cwd, 'gourmand.config.json'), JSON.stringify({ stateDir: '' }));
+    expect(() => loadSettings({ env: {}, cwd })).toThrow(
+      /^Invalid setting gourmand\.config\.json: stateDir="": expected a folder path$/,
+    );
+  });
+
+  it('rejects unknown keys and invalid JSON in the config file', () => {
+    const cwd = emptyDir();
+    writeFileSync(path.join(cwd, 'gourmand.config.json'), JSON.stringify({ databaseURL: 'x' }));
+    expect(() => loadSettings({ env: {}, cwd })).toThrow(/unknown setting "databaseURL"/);
+    writeFileSync(path.join(cwd, 'gourmand.config.json'), '{ nope');
+    expect(() => loadSettings({ env: {}, cwd })).toThrow(/not valid JSON/);
+  });
+
+  it('rejects a GOURMAND_CONFIG that does not exist', () => {
+    expect(() => loadSettings({ env: { GOURMAND_CONFIG: 'missing.json' }, cwd: emptyDir() })).toThrow(
+      /GOURMAND_CONFIG="missing.json": file not found/,
+    );
+  });
+});
