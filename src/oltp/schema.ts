@@ -212,11 +212,146 @@ export interface CheckResultTable {
   checked_at: Generated<Date>;
 }
 
+export interface AlertTable {
+  alert_id: Generated<number>;
+  run_id: number;
+  run_date: DateString;
+  dedup_key: string;
+  status: 'sending' | 'sent' | 'failed';
+  payload: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+  sent_at: Date | null;
+}
+
+export interface AlertAttemptTable {
+  alert_id: number;
+  attempt: number;
+  attempted_at: Generated<Date>;
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** Views of migration 0031 (read-only). */
+export interface CheckPassRateDailyView {
+  run_date: DateString;
+  checks: number;
+  passed: number;
+  warned: number;
+  failed: number;
+  pass_rate: number;
+}
+
+export interface TaskStatsView {
+  run_id: number;
+  run_date: DateString;
+  executor: string;
+  task_name: string;
+  status: TaskStatus;
+  attempts: number;
+  rows: number | null;
+  duration_seconds: number | null;
+  started_at: Date;
+  ended_at: Date | null;
+}
+
+export interface TaskDurationStatsView {
+  task_name: string;
+  runs: number;
+  p50_seconds: number;
+  p95_seconds: number;
+  avg_rows: number | null;
+}
+
+export interface DataFreshnessView {
+  source_latest: DateString | null;
+  warehouse_latest: DateString | null;
+  last_succeeded_run_date: DateString | null;
+  freshness_status: 'pass' | 'warn' | 'fail' | null;
+  checked_at: Date | null;
+}
+
+/** Records a source sent that failed validation or could not be placed (migration 0010). */
+export interface QuarantineTable {
+  quarantine_id: Generated<number>;
+  run_date: DateString;
+  source: string;
+  entity: string;
+  record_key: Generated<string>;
+  reason: string;
+  record: ColumnType<unknown, string | null, string | null>;
+  created_at: Generated<Date>;
+}
+
 export interface SchemaMigrationTable {
   version: string;
   name: string;
   checksum: string;
   applied_at: Generated<Date>;
+}
+
+export type AccountRole = 'user' | 'moderator' | 'admin';
+
+export interface ApiAccountTable {
+  account_id: Generated<number>;
+  email: string;
+  password_hash: string;
+  role: ColumnType<AccountRole, AccountRole | undefined, AccountRole>;
+  email_verified: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: UpdatedAt;
+}
+
+export interface ApiRefreshTokenTable {
+  refresh_token_id: Generated<number>;
+  account_id: number;
+  family_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+}
+
+export interface ApiFavouriteTable {
+  account_id: number;
+  business_id: number;
+  created_at: Generated<Date>;
+}
+
+export interface ApiNoteTable {
+  note_id: Generated<number>;
+  account_id: number;
+  business_id: number;
+  body: string;
+  rating: number | null;
+  hidden_at: Timestamp | null;
+  hidden_by: number | null;
+  created_at: Generated<Date>;
+  updated_at: UpdatedAt;
+}
+
+export interface AuditLogTable {
+  audit_id: Generated<number>;
+  account_id: number;
+  actor_email: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: ColumnType<unknown, string | null, string | null>;
+  after: ColumnType<unknown, string | null, string | null>;
+  at: Generated<Date>;
+}
+
+export interface LakeWatermarkTable {
+  table_name: string;
+  extract_date: DateString;
+  /** Kept as text by the lake export so microseconds survive (JS Date has milliseconds). */
+  low_watermark: ColumnType<Date | null, string | null, string | null>;
+  high_watermark: ColumnType<Date, string, string>;
+  rows: number;
+  files: ColumnType<unknown, string, string>;
+  manifest_key: string;
+  exported_at: Generated<Date>;
 }
 
 export interface Schema {
@@ -240,4 +375,17 @@ export interface Schema {
   'ops.task_run': TaskRunTable;
   'ops.check_result': CheckResultTable;
   'ops.schema_migration': SchemaMigrationTable;
+  'ops.quarantine': QuarantineTable;
+  'ops.alert': AlertTable;
+  'ops.alert_attempt': AlertAttemptTable;
+  'ops.check_pass_rate_daily': CheckPassRateDailyView;
+  'ops.task_stats': TaskStatsView;
+  'ops.task_duration_stats': TaskDurationStatsView;
+  'ops.data_freshness': DataFreshnessView;
+  'ops.lake_watermark': LakeWatermarkTable;
+  'api.account': ApiAccountTable;
+  'api.refresh_token': ApiRefreshTokenTable;
+  'api.favourite': ApiFavouriteTable;
+  'api.note': ApiNoteTable;
+  'ops.audit_log': AuditLogTable;
 }
