@@ -1,0 +1,195 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../common/logger.ts';
+import type { Settings } from '../config/settings.ts';
+import type { SourceDatabase } from '../oltp/database.ts';
+import type { Schema } from '../oltp/schema.ts';
+import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
+import { TokenService } from './auth/tokens.ts';
+import type { Cache } from './cache/cache.ts';
+import { type CacheRule, cachePlugin } from './cache/plugin.ts';
+import { createRedisClient } from './cache/redis.ts';
+import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { businessRoutes } from './routes/businesses.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { noteRoutes } from './routes/notes.ts';
+import { referenceRoutes } from './routes/reference.ts';
+import { ErrorBody, json } from './schema.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    settings: Settings;
+    db: Kysely<Schema>;
+    database: SourceDatabase;
+    cache: Cache;
+    tokens: TokenService;
+  }
+  interface FastifyRequest {
+    account: Account | null;
+    cacheKey: string | null;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthRule;
+    cache?: CacheRule;
+  }
+}
+
+export interface AppOptions {
+  settings: Settings;
+  database: SourceDatabase;
+  cache: Cache;
+  log: Logger;
+  /** Namespace of this app's Redis keys (rate limits); tests use one per file. */
+  redisKeyPrefix?: string;
+}
+
+const MINUTE = 60_000;
+
+/** The API, ready for `app.inject()` or `app.listen()`. The caller owns database and cache. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { settings, database, cache } = options;
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: settings.apiBodyLimitBytes,
+    // One log line per request is too much at volume; errors are logged by our error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },
+    },
+  });
+  app.decorate('settings', settings);
+  app.decorate('database', database);
+  app.decorate('db', database.db);
+  app.decorate('cache', cache);
+  app.decorate('tokens', new TokenService(settings.jwtSecret));
+  if (!settings.jwtSecret) {
+    options.log.warn('JWT_SECRET is unset: tokens are signed with a random key and die with this process');
+  }
+
+  installErrorHandlers(app);
+  // OAuth2's token endpoint takes an HTML form body.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
+  // Postgres text cannot hold NUL: refuse it here rather than as a database error in a handler.
+  app.addHook('preValidation', async (request) => {
+    if (hasNul(request.query) || hasNul(request.params) || hasNul(request.body)) {
+      throw badRequest('Text must not contain NUL characters');
+    }
+  });
+  // Every route documents the error shape; handlers never repeat it.
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.hide) return;
+    route.schema = {
+      ...route.schema,
+      response: {
+        ...(route.schema?.response as object),
+        '4xx': json(ErrorBody, 'output'),
+        '5xx': json(ErrorBody, 'output'),
+      },
+    };
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Gourmand API',
+        version: '1.0.0',
+        description:
+          'Businesses, their daily ratings, states and categories; accounts with favourites and notes.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(helmet, { global: true });
+  if (settings.apiCorsOrigins) {
+    await app.register(cors, { origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()) });
+  }
+
+  const limiterRedis = settings.redisUrl ? createRedisClient(settings.redisUrl) : undefined;
+  if (limiterRedis) {
+    limiterRedis.on('error', () => {});
+    await limiterRedis.connect().catch(() => {});
+    app.addHook('onClose', async () => limiterRedis.disconnect());
+  }
+  await app.register(rateLimit, rateLimitOptions(app, settings, limiterRedis, options.redisKeyPrefix));
+
+  await app.register(authPlugin);
+  await app.register(cachePlugin);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes);
+  await app.register(businessRoutes, { prefix: '/businesses' });
+  await app.register(referenceRoutes);
+  await app.register(authRoutes, { prefix: '/auth' });
+  await app.register(meRoutes, { prefix: '/me' });
+  await app.register(noteRoutes);
+  await app.register(adminRoutes);
+  return app;
+}
+
+/**
+ * Per client per minute: the account when a valid token is sent (so clients behind one NAT do not
+ * share a budget), else the IP. Login-type routes add a stricter per-IP limit in their own config.
+ * Redis-backed when configured; a Redis outage lets requests through rather than failing them.
+ */
+function rateLimitOptions(
+  app: FastifyInstance,
+  settings: Settings,
+  redis: Redis | undefined,
+  prefix = 'gourmand:',
+) {
+  return {
+    global: settings.apiRateLimitPerMinute > 0,
+    max: settings.apiRateLimitPerMinute,
+    timeWindow: MINUTE,
+    redis,
+    nameSpace: `${prefix}ratelimit:`,
+    skipOnError: true,
+    keyGenerator: async (request: FastifyRequest) => {
+      const token = bearerToken(request);
+      const accountId = token ? await app.tokens.verifyAccess(token) : null;
+      return accountId === null ? `ip:${request.ip}` : `account:${accountId}`;
+    },
+    errorResponseBuilder: (_request: unknown, context: { after: string }) => ({
+      ...errorBody(429, `Too many requests; retry in ${context.after}`),
+    }),
+  };
+}
+
+/** The stricter limit of login, registration and refresh, per IP; `false` when disabled. */
+export function loginRateLimit(settings: Settings): RateLimitOptions | false {
+  const max = settings.apiLoginRateLimitPerMinute;
+  return max > 0 ? { max, timeWindow: MINUTE, keyGenerator: (request) => `login:${request.ip}` } : false;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+  return false;
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * Route schemas are declared once in zod; `json()` derives the JSON Schema that Fastify validates
+ * and serializes with and that @fastify/swagger turns into the OpenAPI document. Handler types come
+ * from `z.infer` of the same declaration.
+ */
+export function json(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io });
+  return rest;
+}
+
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('HTTP status text'),
+    message: z.string().describe('What went wrong, for a person'),
+    statusCode: z.number().int(),
+  })
+  .describe('Every error response has this shape');
+
+/** Postgres `int` ids: anything outside is a 400, never a database overflow. */
+export const Id = z.coerce.number().int().min(1).max(2_147_483_647);
+export const IdParams = z.object({ id: Id });
+export type IdParams = z.infer<typeof IdParams>;
+
+/** A calendar date the database accepts (years 1900–2199). */
+export const IsoDate = z.iso.date().regex(/^(19|20|21)\d\d-/);
+export const Limit = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+/** An opaque keyset cursor, as returned in `next`. */
+export const Cursor = z.string().min(1).max(512).describe('The `next` value of the previous page');
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    next: z.string().nullable().describe('Cursor of the next page; null on the last page'),
+  });
+}
