@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { GourmandError } from '../common/errors.ts';
+import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
 import { registerRunCommand } from './run.ts';
+import { registerSimCommands } from './sim.ts';
+import { registerTaskCommands } from './task.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 const program = new Command('gourmand')
   .description('Gourmand: public APIs to a tested warehouse, an API and dashboards')
@@ -14,6 +18,10 @@ const program = new Command('gourmand')
 registerDbCommands(program);
 registerRunCommand(program);
 registerConfigCommand(program);
+registerTaskCommands(program);
+registerBackfillCommand(program);
+registerWorkerCommand(program);
+registerSimCommands(program);
 
 try {
   await program.parseAsync(process.argv);
