@@ -1,4 +1,6 @@
+import { loadTasks } from '../oltp/load/tasks.ts';
 import { migrateTask } from '../oltp/tasks.ts';
+import { sourceTasks } from '../sources/tasks.ts';
 import type { TaskGraph } from './graph.ts';
 
 /**
@@ -6,5 +8,5 @@ import type { TaskGraph } from './graph.ts';
  * so the lineage of a daily run reads top to bottom here.
  */
 export function dailyGraph(): TaskGraph {
-  return [migrateTask];
+  return [migrateTask, ...sourceTasks, ...loadTasks];
 }

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseRunDate } from '../../common/dates.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cache = new Map<string, string>();
+
+/**
+ * A load script beside this module with `:run_date` bound to a date literal. Scripts hold many
+ * statements (simple protocol, no parameters), so the date is validated and inlined instead.
+ */
+export function loadScript(name: string, runDate: string): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = readFileSync(path.join(here, name), 'utf8');
+    cache.set(name, text);
+  }
+  return text.replaceAll(':run_date', `'${parseRunDate(runDate, 'run date')}'::date`);
+}

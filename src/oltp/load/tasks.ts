@@ -1,0 +1,52 @@
+import path from 'node:path';
+import type { Task } from '../../orchestrator/graph.ts';
+import { hasFile, listJsonLines, rawDir, readAllJsonLines, readJsonLines } from '../../sources/raw-store.ts';
+import { type CensusLine, censusFile, type StatesLine, statesFile } from '../../sources/tasks.ts';
+import { type CategoryLine, categoriesFile, type YelpLine } from '../../sources/yelp-pull.ts';
+import { loadGeography } from './geography.ts';
+import { withLoadTransaction } from './session.ts';
+import { loadYelp } from './yelp.ts';
+
+export const loadGeographyTask: Task = {
+  name: 'load_geography',
+  dependsOn: ['extract_census', 'extract_states'],
+  description: 'Load country, states, counties and county population',
+  async run(ctx) {
+    const census = await readAllJsonLines<CensusLine>(censusFile(ctx.settings, ctx.runDate));
+    const states = await readAllJsonLines<StatesLine>(statesFile(ctx.settings, ctx.runDate));
+    const counts = await withLoadTransaction(ctx.database, (session) =>
+      loadGeography(session, ctx.runDate, {
+        states,
+        counties: census.flatMap((line) => (line.t === 'county' ? [line] : [])),
+        population: census.flatMap((line) => (line.t === 'population' ? [line] : [])),
+        quarantined: census.flatMap((line) =>
+          line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [],
+        ),
+      }),
+    );
+    return { rows: (counts.county ?? 0) + (counts.county_population ?? 0), details: counts };
+  },
+};
+
+export const loadYelpTask: Task = {
+  name: 'load_yelp',
+  dependsOn: ['extract_yelp', 'load_geography'],
+  description: "Load the day's Yelp pull: businesses, bridges, holdings, closures, reviews, events",
+  async run(ctx) {
+    const dir = rawDir(ctx.settings, 'yelp', ctx.runDate);
+    const files = listJsonLines(path.join(dir, 'counties'));
+    async function* lines(): AsyncGenerator<YelpLine> {
+      for (const file of files) yield* readJsonLines<YelpLine>(file);
+    }
+    const categories = hasFile(categoriesFile(dir))
+      ? await readAllJsonLines<CategoryLine>(categoriesFile(dir))
+      : [];
+    ctx.log.info({ counties: files.length }, 'loading the yelp pull');
+    const counts = await withLoadTransaction(ctx.database, (session) =>
+      loadYelp(session, ctx.runDate, { lines: lines(), categories }),
+    );
+    return { rows: counts.business_holding ?? 0, details: { counties: files.length, ...counts } };
+  },
+};
+
+export const loadTasks: Task[] = [loadGeographyTask, loadYelpTask];
