@@ -1,22 +1,32 @@
 import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { migrate } from '../oltp/migrate.ts';
+import { executorFor, parseExecutor } from '../orchestrator/execute.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
 import { type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
+import { alertHooks } from '../quality/alerts.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('Run the daily pipeline for a date (in-process)')
+    .description('Run the daily pipeline for a date (in-process, or on BullMQ workers)')
     .option('--date <YYYY-MM-DD>', 'run date', todayUtc())
-    .action(async (options: { date: string }, command: Command) => {
+    .option(
+      '--executor <name>',
+      'in-process, or bullmq (submit to `gourmand worker`s and follow)',
+      'in-process',
+    )
+    .action(async (options: { date: string; executor: string }, command: Command) => {
       const runDate = parseRunDate(options.date);
+      const executor = parseExecutor(options.executor);
       const { settings, log } = cliContext(command);
       const summary = await withDatabase(settings, async (database) => {
         // The run history lives in the database, so its schema must exist before the run starts.
         await migrate(database, { log });
-        return runGraphUntilSignal({ graph: dailyGraph(), runDate, settings, database, log });
+        const hooks = alertHooks(settings, database, log);
+        const run = { graph: dailyGraph(), runDate, settings, database, log, hooks };
+        return executor === 'in-process' ? runGraphUntilSignal(run) : executorFor(executor)(run);
       });
       printRunSummary(summary);
       if (summary.status === 'cancelled') process.exitCode = 130;

@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
+
+/** TEST_REDIS_URL when set; suites that need it run only then (and fail if it is unreachable). */
+export const redisUrl = process.env.TEST_REDIS_URL;
+
+/** A queue prefix no other test uses, so parallel suites share one Redis safely. */
+export const uniquePrefix = () => `gtest-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves when the output contains a line with every one of `texts`. */
+  waitFor(...texts: string[]): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `gourmand worker` in a child process with the given environment additions. */
+export function spawnWorker(args: string[], env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [bin, 'worker', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: { texts: string[]; resolve: () => void }[] = [];
+  const seen = (texts: string[]) => output.split('\n').some((line) => texts.every((t) => line.includes(t)));
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of [...waiters]) {
+      if (seen(waiter.texts)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    waitFor: (...texts) =>
+      seen(texts)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push({ texts, resolve });
+            exited.then((code) => reject(new Error(`worker exited (${code}) before "${texts}":\n${output}`)));
+          }),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Deletes every Redis key of a test's queue prefix. */
+export async function dropQueues(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
