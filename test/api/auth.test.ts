@@ -1,0 +1,177 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiContext,
+  apiBackends,
+  createApiContext,
+  expectError,
+  JWT_SECRET,
+  signUp,
+} from './support.ts';
+
+const key = new TextEncoder().encode(JWT_SECRET);
+const accessToken = (sub: string, options: { exp?: number; audience?: string; alg?: string } = {}) =>
+  new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: options.alg ?? 'HS256' })
+    .setSubject(sub)
+    .setIssuer('gourmand')
+    .setAudience(options.audience ?? 'gourmand-api')
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 600)
+    .sign(key);
+
+describe.each(apiBackends)('accounts and tokens on %s with %s cache', (backend, cacheKind) => {
+  let ctx: ApiContext;
+  beforeAll(async () => {
+    ctx = await createApiContext(backend, cacheKind);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ method: 'POST', url, payload, headers });
+  const me = (authorization?: string) =>
+    ctx.app.inject({ method: 'GET', url: '/me', headers: authorization ? { authorization } : {} });
+
+  it('registers with an argon2id hash, refuses a duplicate e-mail with 409 and bad input with 400', async () => {
+    const created = await post('/auth/register', { email: 'Ann@Example.com', password: 'long enough pw' });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    expect(body.account).toMatchObject({ email: 'Ann@Example.com', role: 'user', emailVerified: false });
+    // Dev mode (test settings) returns the verification token; there is no mail server.
+    expect(typeof body.verificationToken).toBe('string');
+    const stored = await ctx.database.db
+      .selectFrom('api.account')
+      .select('password_hash')
+      .where('account_id', '=', body.account.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.password_hash).toMatch(/^\$argon2id\$/);
+    expectError(await post('/auth/register', { email: 'ann@example.COM', password: 'another pw 123' }), 409);
+    expectError(await post('/auth/register', { email: 'not-an-email', password: 'long enough pw' }), 400);
+    expectError(await post('/auth/register', { email: 'bob@example.com', password: 'short' }), 400);
+    expectError(await post('/auth/register', { email: 'bob@example.com' }), 400);
+  });
+
+  it('signs in with the OAuth2 password grant (form or JSON) and refuses wrong credentials with 401', async () => {
+    await post('/auth/register', { email: 'cat@example.com', password: 'cat password 1' });
+    const form = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=password&username=cat%40example.com&password=cat+password+1',
+    });
+    expect(form.statusCode).toBe(200);
+    const tokens = form.json();
+    expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 900 });
+    const who = await me(`Bearer ${tokens.access_token}`);
+    expect(who.statusCode).toBe(200);
+    expect(who.json()).toMatchObject({ email: 'cat@example.com', role: 'user', emailVerified: false });
+    const json = await post('/auth/login', { username: 'CAT@example.com', password: 'cat password 1' });
+    expect(json.statusCode).toBe(200);
+    expectError(await post('/auth/login', { username: 'cat@example.com', password: 'wrong password' }), 401);
+    expectError(
+      await post('/auth/login', { username: 'nobody@example.com', password: 'cat password 1' }),
+      401,
+    );
+    expectError(
+      await post('/auth/login', { username: 'cat@example.com', password: 'x', grant_type: 'client' }),
+      400,
+    );
+  });
+
+  it('refuses missing, expired, tampered, foreign and wrong-audience tokens with 401', async () => {
+    const session = await signUp(ctx);
+    expectError(await me(), 401);
+    expectError(await me('Basic abc'), 401);
+    expectError(await me('Bearer not.a.jwt'), 401);
+    const expired = await accessToken(String(session.accountId), { exp: Math.floor(Date.now() / 1000) - 10 });
+    expectError(await me(`Bearer ${expired}`), 401);
+    const [header, payload, signature] = session.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: '1' })).toString('base64url');
+    expectError(await me(`Bearer ${header}.${forged}.${signature}`), 401);
+    const otherKey = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(session.accountId))
+      .setIssuer('gourmand')
+      .setAudience('gourmand-api')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    expectError(await me(`Bearer ${otherKey}`), 401);
+    // A verification token is not an access token.
+    const verification = await accessToken(String(session.accountId), { audience: 'gourmand-verify-email' });
+    expectError(await me(`Bearer ${verification}`), 401);
+    // A valid token of an account that was deleted.
+    await ctx.database.db.deleteFrom('api.account').where('account_id', '=', session.accountId).execute();
+    expectError(await me(session.auth.authorization), 401);
+  });
+
+  it('rotates refresh tokens; a revoked one cannot be reused and its reuse revokes the family', async () => {
+    const session = await signUp(ctx);
+    const first = await post('/auth/refresh', { refresh_token: session.refreshToken });
+    expect(first.statusCode).toBe(200);
+    const next = first.json().refresh_token;
+    expect(next).not.toBe(session.refreshToken);
+    expect((await me(`Bearer ${first.json().access_token}`)).statusCode).toBe(200);
+    // Reusing the rotated token is refused, and kills the token that replaced it too.
+    expectError(await post('/auth/refresh', { refresh_token: session.refreshToken }), 401);
+    expectError(await post('/auth/refresh', { refresh_token: next }), 401);
+    expectError(await post('/auth/refresh', { refresh_token: 'made-up' }), 401);
+  });
+
+  it('logout revokes the refresh token', async () => {
+    const session = await signUp(ctx);
+    const out = await post('/auth/logout', { refresh_token: session.refreshToken });
+    expect(out.statusCode).toBe(204);
+    expectError(await post('/auth/refresh', { refresh_token: session.refreshToken }), 401);
+    expectError(await post('/auth/logout', { refresh_token: 'unknown' }), 404);
+  });
+
+  it('verifies the e-mail address with the token, and refuses a bad one', async () => {
+    const registered = await post('/auth/register', { email: 'dan@example.com', password: 'dan password 1' });
+    const { verificationToken } = registered.json();
+    expectError(await post('/auth/verify', { token: `${verificationToken}x` }), 400);
+    const verified = await post('/auth/verify', { token: verificationToken });
+    expect(verified.statusCode).toBe(200);
+    expect(verified.json()).toMatchObject({ email: 'dan@example.com', emailVerified: true });
+    // A signed-in account can ask for a fresh token (returned in dev mode).
+    const session = await signUp(ctx, { verified: false });
+    const again = await post('/auth/verification', {}, session.auth);
+    expect(again.statusCode).toBe(202);
+    expect(typeof again.json().verificationToken).toBe('string');
+    expectError(await post('/auth/verification', {}), 401);
+  });
+});
+
+describe.each(apiBackends)('rate limits on %s with %s cache', (backend, cacheKind) => {
+  let ctx: ApiContext;
+  beforeAll(async () => {
+    ctx = await createApiContext(backend, cacheKind, { API_LOGIN_RATE_LIMIT: '3', API_RATE_LIMIT: '5' });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('limits login attempts per IP more strictly than other routes, with 429 and Retry-After', async () => {
+    const attempt = () =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { username: 'x@example.com', password: 'nope' },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
+    const limited = await attempt();
+    expectError(limited, 429);
+    expect(limited.headers['retry-after']).toBeDefined();
+  });
+
+  it('limits every other route per client', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await ctx.app.inject({ method: 'GET', url: '/states' })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // Health checks are never limited.
+    expect((await ctx.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
