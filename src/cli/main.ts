@@ -3,6 +3,7 @@ import { GourmandError } from '../common/errors.ts';
 import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
+import { registerLakeCommands } from './lake.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSimCommands } from './sim.ts';
 import { registerTaskCommands } from './task.ts';
@@ -16,6 +17,7 @@ const program = new Command('gourmand')
   .exitOverride();
 
 registerDbCommands(program);
+registerLakeCommands(program);
 registerRunCommand(program);
 registerConfigCommand(program);
 registerTaskCommands(program);

@@ -1,3 +1,4 @@
+import { lakeTasks } from '../lake/tasks.ts';
 import { loadTasks } from '../oltp/load/tasks.ts';
 import { migrateTask } from '../oltp/tasks.ts';
 import { sourceTasks } from '../sources/tasks.ts';
@@ -8,5 +9,5 @@ import type { TaskGraph } from './graph.ts';
  * so the lineage of a daily run reads top to bottom here.
  */
 export function dailyGraph(): TaskGraph {
-  return [migrateTask, ...sourceTasks, ...loadTasks];
+  return [migrateTask, ...sourceTasks, ...loadTasks, ...lakeTasks];
 }

@@ -1,0 +1,181 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
+import { type Logger, silentLogger } from '../common/logger.ts';
+import type { SourceDatabase } from '../oltp/database.ts';
+import { copySelectToCsv } from './copy-out.ts';
+import { isTempKey, type ObjectStore } from './store.ts';
+import { LAKE_TABLES, type LakeColumn, tableShape } from './tables.ts';
+
+/**
+ * Lake layout: `<table>/dt=<extract date>/part-0000.parquet`, and one manifest per export,
+ * `_manifests/dt=<date>.json`, naming every file it wrote. Readers go through manifests only.
+ */
+export const partitionPrefix = (table: string, date: string) => `${table}/dt=${date}/`;
+export const manifestKey = (date: string) => `_manifests/dt=${date}.json`;
+
+export interface ManifestFile {
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface TableExport {
+  table: string;
+  /** Exclusive lower bound on updated_at (null: from the beginning, or a whole-table export). */
+  low: string | null;
+  /** Inclusive upper bound on updated_at. */
+  high: string;
+  rows: number;
+  files: ManifestFile[];
+  columns: LakeColumn[];
+}
+
+export interface Manifest {
+  extractDate: string;
+  exportedAt: string;
+  tables: Record<string, TableExport>;
+}
+
+export interface ExportOptions {
+  log?: Logger;
+  /** Only these tables (tests, benchmarks); default: every lake table. */
+  tables?: readonly string[];
+  signal?: AbortSignal;
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+interface Range {
+  low: string | null;
+  high: string;
+}
+
+/**
+ * The watermark range of `date`: from the previous date's high watermark to now — or, when a
+ * later date was already exported (a backfill), to that date's low watermark, so ranges never
+ * overlap. Re-exporting a date re-derives the same lower bound and so replaces its partition.
+ */
+async function rangeFor(database: SourceDatabase, table: string, date: string, now: string): Promise<Range> {
+  const { rows } = await sql<{ before: string | null; after: string | null }>`
+    select
+      (select high_watermark::text from ops.lake_watermark
+        where table_name = ${table} and extract_date < ${date} order by extract_date desc limit 1) as before,
+      (select low_watermark::text from ops.lake_watermark
+        where table_name = ${table} and extract_date > ${date} order by extract_date limit 1) as after
+  `.execute(database.db);
+  return { low: rows[0]?.before ?? null, high: rows[0]?.after ?? now };
+}
+
+/**
+ * Exports every source table's rows changed since the last watermark to Parquet for `date`.
+ * Files are written atomically, then stale files of the partition are removed, then the
+ * manifest (last), then the watermark rows in one transaction.
+ */
+export async function exportLake(
+  database: SourceDatabase,
+  store: ObjectStore,
+  date: string,
+  options: ExportOptions = {},
+): Promise<Manifest> {
+  const log = options.log ?? silentLogger;
+  const tables = LAKE_TABLES.filter((t) => !options.tables || options.tables.includes(t.name));
+  const { rows } = await sql<{ now: string }>`select now()::text as now`.execute(database.db);
+  const now = rows[0]!.now;
+  const work = await mkdtemp(path.join(tmpdir(), 'gourmand-lake-'));
+  const duck = await DuckDBInstance.create(':memory:');
+  const conn = await duck.connect();
+  const manifest: Manifest = { extractDate: date, exportedAt: new Date().toISOString(), tables: {} };
+  try {
+    for (const table of tables) {
+      options.signal?.throwIfAborted();
+      const shape = await tableShape(database, table.name);
+      const range: Range = shape.incremental
+        ? await rangeFor(database, table.name, date, now)
+        : { low: null, high: now };
+      const where = !shape.incremental
+        ? ''
+        : range.low === null
+          ? `where updated_at <= ${quoteLiteral(range.high)}::timestamptz`
+          : `where updated_at > ${quoteLiteral(range.low)}::timestamptz and updated_at <= ${quoteLiteral(range.high)}::timestamptz`;
+      const select = `select ${shape.columns.map((c) => quoteIdent(c.name)).join(', ')} from ${quoteIdent(table.name)} ${where} order by ${table.key.map(quoteIdent).join(', ')}`;
+      const csv = path.join(work, `${table.name}.csv`);
+      const parquet = path.join(work, `${table.name}.parquet`);
+      await copySelectToCsv(database, select, csv);
+      const columns = shape.columns
+        .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.duckType)}`)
+        .join(', ');
+      const reader = await conn.runAndReadAll(
+        `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
+           columns = {${columns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
+         to ${quoteLiteral(parquet)} (format parquet, compression zstd)`,
+      );
+      const rowCount = Number(reader.getRowsJS()[0]?.[0] ?? 0);
+      const key = `${partitionPrefix(table.name, date)}part-0000.parquet`;
+      await store.putFile(key, parquet);
+      const { size } = await stat(parquet);
+      await rm(csv, { force: true });
+      await rm(parquet, { force: true });
+      // Anything else in the partition is a leftover of an earlier export of this date.
+      const stale = (await store.list(partitionPrefix(table.name, date))).filter((k) => k !== key);
+      await store.delete(stale);
+      manifest.tables[table.name] = {
+        table: table.name,
+        low: range.low,
+        high: range.high,
+        rows: rowCount,
+        files: [{ key, rows: rowCount, bytes: size }],
+        columns: shape.columns,
+      };
+      log.info({ table: table.name, rows: rowCount, date }, `exported ${rowCount} ${table.name} rows`);
+    }
+    // A partial export (tests, benchmarks) keeps the other tables of an existing manifest.
+    const previous = await readManifest(store, date);
+    if (previous && options.tables) manifest.tables = { ...previous.tables, ...manifest.tables };
+    await store.putText(manifestKey(date), `${JSON.stringify(manifest, null, 2)}\n`);
+    await database.db.transaction().execute(async (trx) => {
+      for (const t of Object.values(manifest.tables)) {
+        if (options.tables && !options.tables.includes(t.table)) continue;
+        const values = {
+          table_name: t.table,
+          extract_date: date,
+          low_watermark: t.low,
+          high_watermark: t.high,
+          rows: t.rows,
+          files: JSON.stringify(t.files),
+          manifest_key: manifestKey(date),
+        };
+        await trx
+          .insertInto('ops.lake_watermark')
+          .values(values)
+          .onConflict((oc) =>
+            oc.columns(['table_name', 'extract_date']).doUpdateSet({ ...values, exported_at: sql`now()` }),
+          )
+          .execute();
+      }
+    });
+    return manifest;
+  } finally {
+    conn.closeSync();
+    duck.closeSync();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export async function readManifest(store: ObjectStore, date: string): Promise<Manifest | undefined> {
+  const text = await store.getText(manifestKey(date));
+  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
+}
+
+/** Every extract date that has a manifest, ascending. */
+export async function listExportDates(store: ObjectStore): Promise<string[]> {
+  const keys = await store.list('_manifests/');
+  return keys
+    .filter((key) => !isTempKey(key))
+    .map((key) => /dt=(\d{4}-\d{2}-\d{2})\.json$/.exec(key)?.[1])
+    .filter((date): date is string => date !== undefined)
+    .sort();
+}
