@@ -152,6 +152,9 @@ export function countyPopulations(code: number): number[] {
 
 /** A fixed, non-alphabetical order of counties for Census responses (as the real API, no order promised). */
 export function censusRowOrder(): number[] {
-  const { counties } = geography();
-  return counties.map((c) => c.index).sort((a, b) => hash(a, 77) - hash(b, 77));
+  rowOrder ??= geography()
+    .counties.map((c) => c.index)
+    .sort((a, b) => hash(a, 77) - hash(b, 77));
+  return rowOrder;
 }
+let rowOrder: number[] | undefined;

@@ -351,7 +351,8 @@ export class SimWorld implements World {
     const count = this.reviewCount(p, day);
     const out: TruthReview[] = [];
     for (let k = count; k >= 1 && k > count - 3; k--) out.push(this.review(p, k, alias));
-    return out;
+    // Reviews of one day get independent times of day, so order by the time itself.
+    return out.sort((a, b) => (a.timeCreated < b.timeCreated ? 1 : a.timeCreated > b.timeCreated ? -1 : 0));
   }
 
   private review(p: Profile, k: number, alias: string): TruthReview {
