@@ -7,6 +7,7 @@ import { registerLakeCommands } from './lake.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSimCommands } from './sim.ts';
 import { registerTaskCommands } from './task.ts';
+import { registerWarehouseCommands } from './warehouse.ts';
 import { registerWorkerCommand } from './worker.ts';
 
 const program = new Command('gourmand')
@@ -18,6 +19,7 @@ const program = new Command('gourmand')
 
 registerDbCommands(program);
 registerLakeCommands(program);
+registerWarehouseCommands(program);
 registerRunCommand(program);
 registerConfigCommand(program);
 registerTaskCommands(program);

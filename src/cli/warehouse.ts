@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { parseRunDate, todayUtc } from '../common/dates.ts';
+import { statePath } from '../config/state-dir.ts';
+import { openObjectStore } from '../lake/store.ts';
+import { migrate } from '../oltp/migrate.ts';
+import { openWarehouse, type WarehouseAdapter } from '../warehouse/adapter.ts';
+import { runDataTests } from '../warehouse/data-tests.ts';
+import { lineageLines } from '../warehouse/lineage.ts';
+import { loadProject } from '../warehouse/project.ts';
+import { buildWarehouse } from '../warehouse/runner.ts';
+import { cliContext, printTable, withDatabase } from './context.ts';
+
+interface RunOptions {
+  date: string;
+  select?: string[];
+  fullRefresh?: boolean;
+}
+
+async function withWarehouse<T>(command: Command, fn: (adapter: WarehouseAdapter) => Promise<T>): Promise<T> {
+  const { settings } = cliContext(command);
+  const adapter = await openWarehouse(settings);
+  try {
+    return await fn(adapter);
+  } finally {
+    await adapter.close();
+  }
+}
+
+export function registerWarehouseCommands(program: Command): void {
+  const warehouse = program
+    .command('warehouse')
+    .description('The warehouse (WAREHOUSE_URL): models built from the lake, data tests, lineage');
+
+  warehouse
+    .command('build')
+    .description('Land the lake partitions up to --date and build the models')
+    .option('--date <YYYY-MM-DD>', 'run date', todayUtc())
+    .option(
+      '-s, --select <selector...>',
+      'models to build: name, name+ (and downstream), +name (and upstream)',
+    )
+    .option('--full-refresh', 'rebuild incremental models and snapshots from every lake partition')
+    .action(async (options: RunOptions, command: Command) => {
+      const runDate = parseRunDate(options.date);
+      const { settings, log } = cliContext(command);
+      const report = await withWarehouse(command, (adapter) =>
+        buildWarehouse(
+          { adapter, store: openObjectStore(settings), cacheDir: statePath(settings, 'lake-cache'), log },
+          { runDate, select: options.select, fullRefresh: options.fullRefresh },
+        ),
+      );
+      console.log(
+        `Built ${report.models.length} model(s) for ${runDate}; landed ${report.land.rows} lake row(s) from ${report.land.filesRead.length} file(s) (dates: ${report.land.dates.join(', ') || 'none'})`,
+      );
+      printTable(
+        report.models.map((m) => ({
+          model: m.name,
+          materialized: m.materialized,
+          mode: m.mode,
+          rows: m.rows,
+        })),
+      );
+    });
+
+  warehouse
+    .command('test')
+    .description('Run the data tests; failing rows go to schema test_failures, results to ops.check_result')
+    .option('--date <YYYY-MM-DD>', 'run date the results are recorded under', todayUtc())
+    .option('-s, --select <selector...>', 'test only these models (name, name+, +name)')
+    .action(async (options: RunOptions, command: Command) => {
+      const runDate = parseRunDate(options.date);
+      const { settings, log } = cliContext(command);
+      const results = await withDatabase(settings, async (database) => {
+        await migrate(database, { log });
+        return withWarehouse(command, (adapter) =>
+          runDataTests(adapter, database.db, { runDate, select: options.select, log }),
+        );
+      });
+      printTable(
+        results.map((r) => ({ test: r.name, entity: r.entity, status: r.status, failures: r.failures })),
+      );
+      const failed = results.filter((r) => r.status === 'fail').length;
+      console.log(
+        `${results.length} test(s): ${failed} failed, ${results.filter((r) => r.status === 'warn').length} warned`,
+      );
+      if (failed > 0) process.exitCode = 1;
+    });
+
+  warehouse
+    .command('graph')
+    .description('Print the model lineage, parents first')
+    .action(() => {
+      for (const line of lineageLines(loadProject())) console.log(line);
+    });
+}

@@ -1,0 +1,40 @@
+import { ConfigError } from '../common/errors.ts';
+import type { Settings } from '../config/settings.ts';
+import { DuckDbAdapter } from './duckdb.ts';
+
+/**
+ * Everything dialect-specific the runner and the models need. Models only use portable SQL plus
+ * the macros below, so a BigQuery adapter is a new class here, not a change to any model.
+ */
+export interface WarehouseAdapter {
+  readonly kind: string;
+  readonly location: string;
+  exec(statement: string): Promise<void>;
+  query<T extends Record<string, unknown>>(statement: string): Promise<T[]>;
+  /** `schema.name`, quoted for this dialect. */
+  relation(schema: string, name: string): string;
+  ensureSchema(schema: string): Promise<void>;
+  relationExists(schema: string, name: string): Promise<boolean>;
+  /** Runs `fn` in one transaction: all of it is visible or none of it. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** A relation over Parquet files (local paths), with a `dt` column set to `extractDate`. */
+  readParquet(files: readonly string[], extractDate: string): string;
+  /** Macros models may call as `{{ name(args) }}`; each returns SQL text. */
+  readonly macros: Readonly<Record<string, (...args: string[]) => string>>;
+  close(): Promise<void>;
+}
+
+export async function openWarehouse(settings: Pick<Settings, 'warehouseUrl'>): Promise<WarehouseAdapter> {
+  const url = new URL(settings.warehouseUrl);
+  if (url.protocol === 'duckdb:') {
+    const file = decodeURIComponent(`${url.host}${url.pathname}`);
+    if (!file)
+      throw new ConfigError(
+        `Invalid WAREHOUSE_URL "${settings.warehouseUrl}": expected duckdb:///path/file.duckdb`,
+      );
+    return DuckDbAdapter.open(file === '/:memory:' ? ':memory:' : file);
+  }
+  throw new ConfigError(
+    `WAREHOUSE_URL "${settings.warehouseUrl}": the BigQuery adapter is not available in this build; use duckdb:///path/file.duckdb`,
+  );
+}

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DatabaseError, errorMessage } from '../common/errors.ts';
+import type { WarehouseAdapter } from './adapter.ts';
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** Plain JS values: bigints become numbers (counts and ids fit a double), the rest as DuckDB gives them. */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+/** The embedded warehouse: one DuckDB file, one connection (DuckDB serialises writers anyway). */
+export class DuckDbAdapter implements WarehouseAdapter {
+  readonly kind = 'duckdb';
+
+  private constructor(
+    readonly location: string,
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(file: string): Promise<DuckDbAdapter> {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      const instance = await DuckDBInstance.create(file);
+      const conn = await instance.connect();
+      return new DuckDbAdapter(file, instance, conn);
+    } catch (error) {
+      throw new DatabaseError(`Cannot open the DuckDB warehouse ${file}: ${errorMessage(error)}`);
+    }
+  }
+
+  async exec(statement: string) {
+    await this.conn.run(statement);
+  }
+
+  async query<T extends Record<string, unknown>>(statement: string): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(statement);
+    return reader
+      .getRowObjectsJS()
+      .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])) as T);
+  }
+
+  relation(schema: string, name: string) {
+    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  }
+
+  async ensureSchema(schema: string) {
+    await this.exec(`create schema if not exists ${quoteIdent(schema)}`);
+  }
+
+  async relationExists(schema: string, name: string) {
+    const rows = await this.query<{ n: number }>(
+      `select count(*) as n from information_schema.tables
+       where table_schema = ${quoteLiteral(schema)} and table_name = ${quoteLiteral(name)}`,
+    );
+    return rows[0]!.n > 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.exec('begin transaction');
+    try {
+      const result = await fn();
+      await this.exec('commit');
+      return result;
+    } catch (error) {
+      await this.exec('rollback').catch(() => {});
+      throw error;
+    }
+  }
+
+  readParquet(files: readonly string[], extractDate: string) {
+    return `(select *, date ${quoteLiteral(extractDate)} as dt from read_parquet([${files.map(quoteLiteral).join(', ')}]))`;
+  }
+
+  readonly macros = {
+    /** One row per day, column `date_day`, both ends included. */
+    date_spine: (start: string, end: string) =>
+      `(select cast(range as date) as date_day from range(date ${quoteLiteral(start)}, date ${quoteLiteral(end)} + interval 1 day, interval 1 day))`,
+    date_add: (expr: string, days: string) => `cast(${expr} + to_days(cast(${days} as integer)) as date)`,
+    /** Whole days from `start` to `end` (negative when end is earlier). */
+    date_diff_days: (start: string, end: string) => `date_diff('day', ${start}, ${end})`,
+    day_name: (expr: string) => `dayname(${expr})`,
+    month_name: (expr: string) => `monthname(${expr})`,
+    iso_week: (expr: string) => `cast(extract('week' from ${expr}) as integer)`,
+    iso_day_of_week: (expr: string) => `cast(extract('isodow' from ${expr}) as integer)`,
+    /** A stable surrogate key from the given columns. */
+    hash: (...exprs: string[]) =>
+      `md5(concat_ws('|', ${exprs.map((e) => `cast(${e} as varchar)`).join(', ')}))`,
+  };
+
+  async close() {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,76 @@
+import { type Logger, silentLogger } from '../common/logger.ts';
+import { listExportDates, readManifest } from '../lake/export.ts';
+import type { ObjectStore } from '../lake/store.ts';
+import type { WarehouseAdapter } from './adapter.ts';
+
+/**
+ * Brings lake partitions into the warehouse's `lake` schema: one table per lake table holding
+ * every extracted row version with its extract date `dt`. A full refresh reads every partition
+ * up to the run date; otherwise only the run date's partitions and any date not landed before.
+ * `source('lake', 't')` in a model reads these tables.
+ */
+export interface LandResult {
+  /** Extract dates landed by this run, ascending. */
+  dates: string[];
+  /** Lake object keys read. */
+  filesRead: string[];
+  rows: number;
+}
+
+const META = '_gourmand';
+
+export async function landLake(
+  adapter: WarehouseAdapter,
+  store: ObjectStore,
+  options: { runDate: string; fullRefresh: boolean; cacheDir: string; log?: Logger },
+): Promise<LandResult> {
+  const log = options.log ?? silentLogger;
+  await adapter.ensureSchema('lake');
+  await adapter.ensureSchema(META);
+  const landed = adapter.relation(META, 'landed_partition');
+  await adapter.exec(
+    `create table if not exists ${landed} (table_name varchar, extract_date date, exported_at varchar, primary key (table_name, extract_date))`,
+  );
+  const available = (await listExportDates(store)).filter((date) => date <= options.runDate);
+  const already = new Set(
+    (
+      await adapter.query<{ d: string }>(`select distinct cast(extract_date as varchar) as d from ${landed}`)
+    ).map((row) => row.d),
+  );
+  const dates = options.fullRefresh
+    ? available
+    : available.filter((date) => date === options.runDate || !already.has(date));
+  const result: LandResult = { dates, filesRead: [], rows: 0 };
+  await adapter.transaction(async () => {
+    if (options.fullRefresh) await adapter.exec(`delete from ${landed}`);
+    const created = new Set<string>();
+    for (const date of dates) {
+      const manifest = await readManifest(store, date);
+      if (!manifest) continue;
+      for (const table of Object.values(manifest.tables)) {
+        const target = adapter.relation('lake', table.table);
+        const files = await Promise.all(table.files.map((f) => store.localCopy(f.key, options.cacheDir)));
+        result.filesRead.push(...table.files.map((f) => f.key));
+        const source = adapter.readParquet(files, date);
+        const replace = options.fullRefresh && !created.has(table.table);
+        if (replace || !(await adapter.relationExists('lake', table.table))) {
+          await adapter.exec(`create or replace table ${target} as select * from ${source} where false`);
+          created.add(table.table);
+        }
+        await adapter.exec(`delete from ${target} where dt = cast('${date}' as date)`);
+        await adapter.exec(`insert into ${target} by name select * from ${source}`);
+        result.rows += table.rows;
+      }
+      await adapter.exec(`delete from ${landed} where extract_date = cast('${date}' as date)`);
+      await adapter.exec(
+        `insert into ${landed} select table_name, cast('${date}' as date), '${manifest.exportedAt}' from (values ${Object.keys(
+          manifest.tables,
+        )
+          .map((t) => `('${t}')`)
+          .join(', ')}) as t(table_name)`,
+      );
+      log.info({ date, tables: Object.keys(manifest.tables).length }, `landed lake partitions of ${date}`);
+    }
+  });
+  return result;
+}

@@ -1,0 +1,41 @@
+/* {
+  "materialized": "view",
+  "description": "Per state and date: businesses pulled, their total review count and the reviews gained since the day before.",
+  "tests": [{ "unique": ["state_code", "holding_date"] }]
+} */
+
+with holdings as (
+
+    select * from {{ ref('fct_business_holding') }}
+
+),
+
+businesses as (
+
+    select business_key, county_id from {{ ref('dim_business') }}
+
+),
+
+counties as (
+
+    select county_id, state_code, state_name from {{ ref('dim_county') }}
+
+),
+
+final as (
+
+    select
+        counties.state_code,
+        counties.state_name,
+        holdings.holding_date,
+        count(*) as businesses,
+        sum(holdings.review_count) as total_review_count,
+        sum(holdings.reviews_gained) as reviews_gained
+    from holdings
+    join businesses on businesses.business_key = holdings.business_key
+    join counties on counties.county_id = businesses.county_id
+    group by counties.state_code, counties.state_name, holdings.holding_date
+
+)
+
+select * from final

@@ -1,0 +1,10 @@
+/* {
+  "materialized": "snapshot",
+  "description": "Every version of every business: a new version when its updated_at moves on.",
+  "unique_key": "business_id",
+  "strategy": "timestamp",
+  "updated_at": "updated_at",
+  "deleted_when": "deleted_on"
+} */
+
+select * from {{ ref('stg_business') }}

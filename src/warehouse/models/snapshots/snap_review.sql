@@ -1,0 +1,10 @@
+/* {
+  "materialized": "snapshot",
+  "description": "Every version of every review; closed when Yelp no longer shows it.",
+  "unique_key": "review_id",
+  "strategy": "timestamp",
+  "updated_at": "updated_at",
+  "deleted_when": "deleted_on"
+} */
+
+select * from {{ ref('stg_review') }}

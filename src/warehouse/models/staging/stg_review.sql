@@ -1,0 +1,36 @@
+/* {
+  "materialized": "view",
+  "description": "Yelp reviews."
+} */
+
+with source as (
+
+    select * from {{ source('lake', 'review') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        review_id,
+        yelp_review_id,
+        business_id,
+        user_id,
+        -- text
+        url as review_url,
+        text as review_excerpt,
+        -- numerics
+        rating as review_rating,
+        -- timestamps
+        created_at,
+        -- dates
+        valid_to as deleted_on,
+        -- extraction
+        updated_at,
+        dt as extracted_on
+    from source
+
+)
+
+select * from renamed

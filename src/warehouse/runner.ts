@@ -1,0 +1,167 @@
+import { type Logger, silentLogger } from '../common/logger.ts';
+import type { ObjectStore } from '../lake/store.ts';
+import type { WarehouseAdapter } from './adapter.ts';
+import { type CompileContext, compileSql } from './compile.ts';
+import { type LandResult, landLake } from './land.ts';
+import { LAYERS, loadProject, type Model, type Project, selectModels, topoOrder } from './project.ts';
+import { applySnapshotDate } from './snapshot.ts';
+
+export interface WarehouseContext {
+  adapter: WarehouseAdapter;
+  store: ObjectStore;
+  /** Where lake objects from a remote store are cached for the warehouse to read. */
+  cacheDir: string;
+  log?: Logger;
+}
+
+export interface BuildOptions {
+  runDate: string;
+  fullRefresh?: boolean;
+  /** dbt-style selectors (`m`, `m+`, `+m`); default: every model. */
+  select?: readonly string[];
+  signal?: AbortSignal;
+  project?: Project;
+  /** Called after each model is committed (progress, tests that interrupt a build). */
+  onModelBuilt?: (model: string) => void;
+}
+
+export interface ModelResult {
+  name: string;
+  materialized: Model['config']['materialized'];
+  /** `full` (re)built, `incremental` merged the batch, `view` (re)defined. */
+  mode: 'full' | 'incremental' | 'view';
+  /** Rows in the table after the build (tables), rows merged (incremental), versions opened (snapshots). */
+  rows: number;
+}
+
+export interface BuildReport {
+  runDate: string;
+  fullRefresh: boolean;
+  land: LandResult;
+  models: ModelResult[];
+}
+
+const META_LANDED = 'landed_partition';
+
+export function relationResolver(adapter: WarehouseAdapter, project: Project) {
+  return (name: string) => adapter.relation(project.models.get(name)!.layer, name);
+}
+
+/**
+ * Builds the warehouse for a run date: lands the lake, then runs the selected models in
+ * dependency order. Each model commits on its own (a table is swapped in one transaction), so
+ * an interrupted build re-run gives the same tables as an undisturbed one.
+ */
+export async function buildWarehouse(ctx: WarehouseContext, options: BuildOptions): Promise<BuildReport> {
+  const { adapter } = ctx;
+  const log = ctx.log ?? silentLogger;
+  const project = options.project ?? loadProject();
+  const fullRefresh = options.fullRefresh ?? false;
+  for (const layer of LAYERS) await adapter.ensureSchema(layer);
+  const land = await landLake(adapter, ctx.store, {
+    runDate: options.runDate,
+    fullRefresh,
+    cacheDir: ctx.cacheDir,
+    log,
+  });
+  const selected = selectModels(project, options.select ?? []);
+  const relationOf = relationResolver(adapter, project);
+  const report: BuildReport = { runDate: options.runDate, fullRefresh, land, models: [] };
+  for (const model of topoOrder(project).filter((m) => selected.has(m.name))) {
+    options.signal?.throwIfAborted();
+    const self = relationOf(model.name);
+    const compile = (incremental: boolean, batchDates: readonly string[] = land.dates) => {
+      const cctx: CompileContext = {
+        adapter,
+        relationOf,
+        runDate: options.runDate,
+        batchDates,
+        incremental,
+        self,
+      };
+      return compileSql(model.body, cctx, model.file);
+    };
+    const result = await buildModel(adapter, model, self, compile, {
+      fullRefresh,
+      land,
+      runDate: options.runDate,
+    });
+    report.models.push(result);
+    log.info({ model: model.name, mode: result.mode, rows: result.rows }, `built ${model.name}`);
+    options.onModelBuilt?.(model.name);
+  }
+  return report;
+}
+
+async function countRows(adapter: WarehouseAdapter, relation: string) {
+  return (await adapter.query<{ n: number }>(`select count(*) as n from ${relation}`))[0]!.n;
+}
+
+async function buildModel(
+  adapter: WarehouseAdapter,
+  model: Model,
+  self: string,
+  compile: (incremental: boolean, batchDates?: readonly string[]) => string,
+  run: { fullRefresh: boolean; land: LandResult; runDate: string },
+): Promise<ModelResult> {
+  const { materialized } = model.config;
+  const base = { name: model.name, materialized };
+  const exists = materialized === 'view' ? false : await adapter.relationExists(model.layer, model.name);
+  switch (materialized) {
+    case 'view':
+      await adapter.exec(`create or replace view ${self} as\n${compile(false)}`);
+      return { ...base, mode: 'view', rows: 0 };
+    case 'table':
+      await adapter.transaction(() => adapter.exec(`create or replace table ${self} as\n${compile(false)}`));
+      return { ...base, mode: 'full', rows: await countRows(adapter, self) };
+    case 'incremental': {
+      if (run.fullRefresh || !exists) {
+        await adapter.transaction(() =>
+          adapter.exec(`create or replace table ${self} as\n${compile(false)}`),
+        );
+        return { ...base, mode: 'full', rows: await countRows(adapter, self) };
+      }
+      const keys = [model.config.unique_key!].flat();
+      const batch = adapter.relation('_gourmand', `batch_${model.name}`);
+      const merged = await adapter.transaction(async () => {
+        await adapter.exec(`create or replace table ${batch} as\n${compile(true)}`);
+        await adapter.exec(
+          `delete from ${self} as t where exists (select 1 from ${batch} as b where ${keys.map((k) => `b.${k} = t.${k}`).join(' and ')})`,
+        );
+        await adapter.exec(`insert into ${self} by name select * from ${batch}`);
+        const n = await countRows(adapter, batch);
+        await adapter.exec(`drop table ${batch}`);
+        return n;
+      });
+      return { ...base, mode: 'incremental', rows: merged };
+    }
+    case 'snapshot': {
+      const rebuild = run.fullRefresh || !exists;
+      const dates = rebuild ? await landedDates(adapter, run.runDate) : run.land.dates;
+      const opened = await adapter.transaction(async () => {
+        if (rebuild) await adapter.exec(`drop table if exists ${self}`);
+        let total = 0;
+        for (const [i, date] of dates.entries()) {
+          total += await applySnapshotDate(
+            adapter,
+            self,
+            compile(false),
+            model.config,
+            date,
+            !rebuild || i > 0,
+          );
+        }
+        return total;
+      });
+      return { ...base, mode: rebuild ? 'full' : 'incremental', rows: opened };
+    }
+  }
+}
+
+async function landedDates(adapter: WarehouseAdapter, runDate: string): Promise<string[]> {
+  const rows = await adapter.query<{ d: string }>(
+    `select distinct cast(extract_date as varchar) as d from ${adapter.relation('_gourmand', META_LANDED)}
+     where extract_date <= cast('${runDate}' as date) order by d`,
+  );
+  return rows.map((row) => row.d);
+}

@@ -1,0 +1,292 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportLake } from '../../src/lake/export.ts';
+import { FileStore } from '../../src/lake/store.ts';
+import { runDataTests } from '../../src/warehouse/data-tests.ts';
+import type { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
+import { type BuildReport, buildWarehouse } from '../../src/warehouse/runner.ts';
+import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
+import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
+import { dumpWarehouse, openTempWarehouse, tempDir } from './helpers.ts';
+
+describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backend) => {
+  let database: TestDatabase;
+  let store: FileStore;
+  let warehouse: DuckDbAdapter;
+  const reports: BuildReport[] = [];
+
+  const build = (
+    adapter: DuckDbAdapter,
+    runDate: string,
+    options: { fullRefresh?: boolean; select?: string[] } = {},
+  ) => buildWarehouse({ adapter, store, cacheDir: tempDir('cache') }, { runDate, ...options });
+
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    await seedFixture(database);
+    store = new FileStore(tempDir('lake'));
+    warehouse = await openTempWarehouse();
+    for (const [day, date] of FIXTURE_DAYS.entries()) {
+      await simulateFixtureDay(database, day);
+      await exportLake(database, store, date);
+      reports.push(await build(warehouse, date));
+    }
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    await database?.close();
+  });
+
+  it('every mart equals the source database after days 1–3', async () => {
+    const src = async <T>(query: string) => (await sql.raw<T>(query).execute(database.db)).rows;
+    const wh = <T extends Record<string, unknown>>(query: string) => warehouse.query<T>(query);
+
+    // Sums of review_count per state and date.
+    expect(
+      await wh(`select c.state_code, cast(f.holding_date as varchar) as d, sum(f.review_count)::bigint as total, count(*) as n
+                from marts.fct_business_holding f
+                join marts.dim_business b on b.business_key = f.business_key
+                join marts.dim_county c on c.county_id = b.county_id
+                group by all order by all`),
+    ).toEqual(
+      await src(`select s.state_code, h.holding_date::text as d, sum(h.review_count)::int as total, count(*)::int as n
+                 from business_holding h join business b using (business_id)
+                 join county c on c.county_id = b.county_id join state s on s.state_id = c.state_id
+                 group by 1, 2 order by 1, 2`),
+    );
+    // Key sets of the current dimensions.
+    const keys = async (warehouseQuery: string, sourceQuery: string) => {
+      const w = (await wh<{ k: string }>(warehouseQuery)).map((r) => String(r.k));
+      const s = (await src<{ k: string }>(sourceQuery)).map((r) => String(r.k));
+      expect(w).toEqual(s);
+      return w.length;
+    };
+    expect(
+      await keys(
+        'select yelp_id as k from marts.dim_business where is_current order by 1',
+        'select yelp_id as k from business where valid_to is null order by 1',
+      ),
+    ).toBe(13);
+    await keys(
+      'select city_id as k from marts.dim_location order by 1',
+      'select city_id as k from city order by 1',
+    );
+    await keys(
+      'select county_fips_code as k from marts.dim_county order by 1',
+      'select fips_code as k from county order by 1',
+    );
+    await keys(
+      'select yelp_user_id as k from marts.dim_user where is_current order by 1',
+      'select yelp_user_id as k from yelp_user order by 1',
+    );
+    await keys(
+      'select yelp_review_id as k from marts.dim_review where is_current order by 1',
+      'select yelp_review_id as k from review where valid_to is null order by 1',
+    );
+    await keys(
+      'select yelp_event_id as k from marts.dim_event where is_current order by 1',
+      'select yelp_event_id as k from event order by 1',
+    );
+    await keys(
+      "select business_id || '-' || category_id as k from marts.dim_business_category_bridge where is_current order by 1",
+      "select business_id || '-' || category_id as k from business_category_bridge where valid_to is null order by 1",
+    );
+    await keys(
+      "select business_id || '-' || transaction_type_id as k from marts.dim_business_transaction_bridge where is_current order by 1",
+      "select business_id || '-' || transaction_type_id as k from business_transaction_bridge where valid_to is null order by 1",
+    );
+    await keys(
+      'select transaction_name as k from marts.dim_transaction_type order by 1',
+      'select name as k from transaction_type order by 1',
+    );
+    await keys(
+      'select category_alias as k from marts.dim_business_category order by 1',
+      'select alias as k from business_category order by 1',
+    );
+    expect(
+      await wh(
+        'select county_id, estimation_year, estimated_population from marts.fct_county_growth order by all',
+      ),
+    ).toEqual(
+      await src(
+        'select county_id, year as estimation_year, population as estimated_population from county_population order by 1, 2',
+      ),
+    );
+    // The reporting views agree with the facts.
+    expect(
+      await wh(`select state_code, cast(holding_date as varchar) as d, total_review_count::bigint as total
+                from marts.rpt_state_daily_review_changes order by all`),
+    ).toEqual(
+      (
+        await src<{ state_code: string; d: string; total: number }>(
+          `select s.state_code, h.holding_date::text as d, sum(h.review_count)::int as total
+           from business_holding h join business b using (business_id)
+           join county c on c.county_id = b.county_id join state s on s.state_id = c.state_id group by 1, 2 order by 1, 2`,
+        )
+      ).map((r) => r),
+    );
+    const perState = await wh<{ state_code: string; businesses: number; population: number }>(
+      'select state_code, businesses, population::bigint as population from marts.rpt_state_per_capita order by 1',
+    );
+    expect(perState).toEqual(
+      await src(
+        `select s.state_code,
+                (select count(*)::int from business b join county c2 on c2.county_id = b.county_id
+                 where c2.state_id = s.state_id and b.valid_to is null and not b.is_closed) as businesses,
+                (select sum(p.population)::int from county_population p join county c3 on c3.county_id = p.county_id
+                 where c3.state_id = s.state_id and p.year = 2021) as population
+         from state s order by 1`,
+      ),
+    );
+  });
+
+  it('a business renamed and re-priced on day 2 has two versions; unchanged ones have one', async () => {
+    const versions = await warehouse.query<{
+      yelp_id: string;
+      name: string;
+      symbol: string;
+      from: string;
+      to: string;
+      cur: boolean;
+    }>(
+      `select yelp_id, business_name as name, payment_level_symbol as symbol, cast(valid_from as varchar) as "from",
+              cast(valid_to as varchar) as "to", is_current as cur
+       from marts.dim_business where yelp_id in ('yelp-1', 'yelp-3') order by yelp_id, valid_from`,
+    );
+    expect(versions).toEqual([
+      {
+        yelp_id: 'yelp-1',
+        name: 'Business 1',
+        symbol: '$$',
+        from: FIXTURE_DAYS[0],
+        to: FIXTURE_DAYS[1],
+        cur: false,
+      },
+      {
+        yelp_id: 'yelp-1',
+        name: 'Business 1 Renamed',
+        symbol: '$$$$',
+        from: FIXTURE_DAYS[1],
+        to: '9999-12-31',
+        cur: true,
+      },
+      {
+        yelp_id: 'yelp-3',
+        name: 'Business 3',
+        symbol: '$$$$',
+        from: FIXTURE_DAYS[0],
+        to: '9999-12-31',
+        cur: true,
+      },
+    ]);
+    const counts = await warehouse.query<{ n: number; businesses: number }>(
+      'select count(*) as n, count(distinct business_id) as businesses from snapshots.snap_business',
+    );
+    expect(counts).toEqual([{ n: 14, businesses: 13 }]);
+    // Each holding points at the version valid on its date.
+    const holdings = await warehouse.query<{ d: string; name: string }>(
+      `select cast(f.holding_date as varchar) as d, b.business_name as name from marts.fct_business_holding f
+       join marts.dim_business b on b.business_key = f.business_key where b.yelp_id = 'yelp-1' order by 1`,
+    );
+    expect(holdings.map((h) => h.name)).toEqual(['Business 1', 'Business 1 Renamed', 'Business 1 Renamed']);
+    // The category link ended on day 2 is closed out, not current.
+    const link = await warehouse.query<{ to: string; cur: boolean }>(
+      `select cast(l.valid_to as varchar) as "to", l.is_current as cur from marts.dim_business_category_bridge l
+       join marts.dim_business b on b.business_id = l.business_id and b.is_current where b.yelp_id = 'yelp-2'`,
+    );
+    expect(link).toEqual([{ to: FIXTURE_DAYS[1], cur: false }]);
+  });
+
+  it("day 3's build read only day 3's partitions and merged only day 3's fact rows; --full-refresh gives the same tables", async () => {
+    const day3 = reports[2]!;
+    expect(day3.land.dates).toEqual([FIXTURE_DAYS[2]]);
+    expect(day3.land.filesRead.length).toBeGreaterThan(0);
+    expect(day3.land.filesRead.every((key) => key.includes(`/dt=${FIXTURE_DAYS[2]}/`))).toBe(true);
+    const fact = day3.models.find((m) => m.name === 'fct_business_holding')!;
+    expect(fact).toMatchObject({ mode: 'incremental', rows: 13 });
+    const snap = day3.models.find((m) => m.name === 'snap_business')!;
+    expect(snap).toMatchObject({ mode: 'incremental', rows: 1 });
+    const gained = await warehouse.query<{ d: string; n: number; gained: number }>(
+      `select cast(holding_date as varchar) as d, count(reviews_gained) as n, sum(reviews_gained)::bigint as gained
+       from marts.fct_business_holding group by 1 order by 1`,
+    );
+    // Day 1 has no previous day; day 3's gains come from day 2's rows already in the table.
+    expect(gained.map((g) => g.n)).toEqual([0, 12, 12]);
+    expect(gained[2]!.gained).toBe(gained[1]!.gained);
+
+    const incremental = await dumpWarehouse(warehouse);
+    const fresh = await openTempWarehouse();
+    try {
+      const report = await build(fresh, FIXTURE_DAYS[2], { fullRefresh: true });
+      expect(report.land.dates).toEqual([...FIXTURE_DAYS]);
+      expect(await dumpWarehouse(fresh)).toEqual(incremental);
+      // And a full refresh of the incremental warehouse itself too.
+      await build(warehouse, FIXTURE_DAYS[2], { fullRefresh: true });
+      expect(await dumpWarehouse(warehouse)).toEqual(incremental);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('--select model+ builds the model and what depends on it', async () => {
+    const report = await build(warehouse, FIXTURE_DAYS[2], { select: ['dim_user+'] });
+    expect(report.models.map((m) => m.name).sort()).toEqual([
+      'dim_review',
+      'dim_user',
+      'rpt_county_per_capita',
+      'rpt_state_per_capita',
+    ]);
+  });
+
+  it('a build interrupted midway, then re-run, gives the same tables as an undisturbed one', async () => {
+    const undisturbed = await dumpWarehouse(warehouse);
+    const controller = new AbortController();
+    let built = 0;
+    // Re-running the same date: the interrupted build has already replaced part of the tables.
+    await expect(
+      buildWarehouse(
+        { adapter: warehouse, store, cacheDir: tempDir('cache') },
+        {
+          runDate: FIXTURE_DAYS[2],
+          signal: controller.signal,
+          onModelBuilt: () => {
+            if (++built === 20) controller.abort();
+          },
+        },
+      ),
+    ).rejects.toThrow();
+    await build(warehouse, FIXTURE_DAYS[2]);
+    expect(await dumpWarehouse(warehouse)).toEqual(undisturbed);
+  });
+
+  it('a duplicate key injected into the lake fails the unique test, stores the row and logs a failed check', async () => {
+    const clean = await runDataTests(warehouse, database.db, { runDate: FIXTURE_DAYS[2] });
+    expect(clean.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(clean.length).toBeGreaterThan(40);
+
+    // Append a copy of one business row to day 3's partition file.
+    const file = await store.localCopy(`business/dt=${FIXTURE_DAYS[2]}/part-0000.parquet`);
+    const dir = tempDir('dup');
+    await warehouse.exec(
+      `copy (select * from read_parquet('${file}') union all (select * from read_parquet('${file}') limit 1))
+       to '${dir}/dup.parquet' (format parquet)`,
+    );
+    await store.putFile(`business/dt=${FIXTURE_DAYS[2]}/part-0000.parquet`, `${dir}/dup.parquet`);
+    await build(warehouse, FIXTURE_DAYS[2]);
+    const results = await runDataTests(warehouse, database.db, { runDate: FIXTURE_DAYS[2], runId: null });
+    const failed = results.filter((r) => r.status === 'fail');
+    expect(failed.map((r) => r.name)).toContain('lake_business__unique__business_id_dt');
+    const stored = await warehouse.query<{ business_id: number; occurrences: number }>(
+      'select business_id, occurrences from test_failures.lake_business__unique__business_id_dt',
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.occurrences).toBe(2);
+    const check = await database.db
+      .selectFrom('ops.check_result')
+      .select(['status', 'severity', 'actual', 'entity'])
+      .where('check_name', '=', 'warehouse.unique.lake_business__unique__business_id_dt')
+      .where('status', '=', 'fail')
+      .execute();
+    expect(check).toEqual([{ status: 'fail', severity: 'error', actual: 1, entity: 'lake.business' }]);
+  });
+});
