@@ -1,72 +1,16 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/common/logger.ts';
 import type { Settings } from '../../src/config/settings.ts';
-import { selectTasks } from '../../src/orchestrator/graph.ts';
-import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
-import { runGraph } from '../../src/orchestrator/runner.ts';
-import { type GroundTruth, type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
+import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { rawDir } from '../../src/sources/raw-store.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-import { testSettings } from '../support/settings.ts';
-import {
-  dbCategories,
-  dbCounties,
-  dbOpenBusinesses,
-  dbPopulation,
-  dbStates,
-  dumpTables,
-  rows,
-  truthBusiness,
-  truthCategories,
-  truthCounties,
-  truthPopulation,
-  truthStates,
-} from './truth.ts';
+import { dumpTables, expectMatchesTruth, rows, runDay, simSettings, truthBusiness } from './truth.ts';
 
 const BUSINESSES = 2000;
 const SEED = 7;
 // A month apart: businesses open, close and change between the two runs.
 const DAY1 = '2026-01-05';
 const DAY2 = '2026-02-05';
-
-/** Settings pointing every source at a simulator, as a deployment with API keys would. */
-export function simSettings(sim: SimulatorServer, extra: Record<string, string> = {}): Settings {
-  return testSettings({
-    YELP_API_KEY: 'sim-yelp-key',
-    CENSUS_API_KEY: 'sim-census-key',
-    YELP_BASE_URL: sim.url,
-    CENSUS_BASE_URL: sim.url,
-    STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
-    SOURCE_RATE_PER_SECOND: '1000',
-    SOURCE_BACKOFF_MS: '1',
-    EXTRACT_CONCURRENCY: '8',
-    ...extra,
-  });
-}
-
-/** The extract and load part of the daily graph (other stages' tasks are theirs to test). */
-export async function runDay(sim: SimulatorServer, settings: Settings, database: TestDatabase, date: string) {
-  sim.setDate(date);
-  return runGraph({
-    graph: selectTasks(dailyGraph(), ['load_yelp'], true),
-    runDate: date,
-    settings,
-    database,
-    log: silentLogger,
-  });
-}
-
-/** Asserts that every table equals the simulator's truth of `date` (minus businesses set aside). */
-export async function expectMatchesTruth(database: TestDatabase, truth: GroundTruth, skip: Set<string>) {
-  expect(await dbStates(database)).toEqual(truthStates(truth));
-  expect(await dbCounties(database)).toEqual(truthCounties(truth));
-  expect(await dbPopulation(database)).toEqual(truthPopulation(truth));
-  expect(await dbCategories(database)).toEqual(truthCategories(truth));
-  const expected = truth.businesses.filter((b) => !skip.has(b.id)).map(truthBusiness);
-  expected.sort((a, b) => (a.id < b.id ? -1 : 1));
-  expect(await dbOpenBusinesses(database, truth.date)).toEqual(expected);
-}
 
 describe.each(databaseBackends)('daily pipeline on the simulator (%s)', (backend) => {
   let sim: SimulatorServer;

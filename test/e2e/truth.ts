@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
+import { expect } from 'vitest';
+import { silentLogger } from '../../src/common/logger.ts';
+import type { Settings } from '../../src/config/settings.ts';
 import type { SourceDatabase } from '../../src/oltp/database.ts';
-import type { GroundTruth, TruthBusiness } from '../../src/simulator/index.ts';
+import { selectTasks } from '../../src/orchestrator/graph.ts';
+import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
+import { runGraph } from '../../src/orchestrator/runner.ts';
+import type { GroundTruth, SimulatorServer, TruthBusiness } from '../../src/simulator/index.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { testSettings } from '../support/settings.ts';
 
 /** What the database holds, in the simulator's terms, for exact comparison with its ground truth. */
 
@@ -148,4 +156,42 @@ export async function dumpTables(database: SourceDatabase): Promise<Record<strin
     dump[table] = await rows(database, `select * from ${table} order by ${order}`);
   }
   return dump;
+}
+
+/** Settings pointing every source at a simulator, as a deployment with API keys would. */
+export function simSettings(sim: SimulatorServer, extra: Record<string, string> = {}): Settings {
+  return testSettings({
+    YELP_API_KEY: 'sim-yelp-key',
+    CENSUS_API_KEY: 'sim-census-key',
+    YELP_BASE_URL: sim.url,
+    CENSUS_BASE_URL: sim.url,
+    STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
+    SOURCE_RATE_PER_SECOND: '1000',
+    SOURCE_BACKOFF_MS: '1',
+    EXTRACT_CONCURRENCY: '8',
+    ...extra,
+  });
+}
+
+/** The extract and load part of the daily graph (other stages' tasks are theirs to test). */
+export async function runDay(sim: SimulatorServer, settings: Settings, database: TestDatabase, date: string) {
+  sim.setDate(date);
+  return runGraph({
+    graph: selectTasks(dailyGraph(), ['load_yelp'], true),
+    runDate: date,
+    settings,
+    database,
+    log: silentLogger,
+  });
+}
+
+/** Asserts that every table equals the simulator's truth of `date` (minus businesses set aside). */
+export async function expectMatchesTruth(database: TestDatabase, truth: GroundTruth, skip: Set<string>) {
+  expect(await dbStates(database)).toEqual(truthStates(truth));
+  expect(await dbCounties(database)).toEqual(truthCounties(truth));
+  expect(await dbPopulation(database)).toEqual(truthPopulation(truth));
+  expect(await dbCategories(database)).toEqual(truthCategories(truth));
+  const expected = truth.businesses.filter((b) => !skip.has(b.id)).map(truthBusiness);
+  expected.sort((a, b) => (a.id < b.id ? -1 : 1));
+  expect(await dbOpenBusinesses(database, truth.date)).toEqual(expected);
 }
