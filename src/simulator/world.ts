@@ -81,6 +81,13 @@ const PERIODS = {
   transactions: [1000, 3000],
 } as const;
 type Versioned = keyof typeof PERIODS;
+const VERSION_SALTS: Record<Versioned, number> = {
+  name: 100,
+  phone: 101,
+  price: 102,
+  categories: 103,
+  transactions: 104,
+};
 /** Events per week per 150 businesses; a day serves the events starting in the next EVENT_HORIZON days. */
 const EVENT_HORIZON = 28;
 
@@ -115,6 +122,9 @@ export class SimWorld implements World {
   private readonly countyStart: Int32Array;
   private readonly byCounty: Int32Array;
   private readonly placementWeights: Float64Array;
+  private readonly geo = geography();
+  /** Slugs of names and cities recur a lot (a plain Map, emptied when large: cheaper than an LRU). */
+  private readonly slugs = new Map<string, string>();
 
   constructor(options: { businesses: number; seed: number }) {
     if (!Number.isInteger(options.businesses) || options.businesses < 0) {
@@ -123,7 +133,7 @@ export class SimWorld implements World {
     this.seed = options.seed >>> 0;
     this.size = options.businesses;
     this.clientId = opaqueId(this.seed, K.client, 0);
-    const { counties } = geography();
+    const { counties } = this.geo;
     // Businesses land in counties in proportion to their 2019 population (only counties with places).
     const population = countyPopulations(12);
     this.placementWeights = new Float64Array(counties.length);
@@ -150,7 +160,7 @@ export class SimWorld implements World {
 
   profile(i: number): Profile {
     const seed = this.seed;
-    const county = geography().counties[this.countyOf[i]!]!;
+    const county = this.geo.counties[this.countyOf[i]!]!;
     const zipIndex = county.zips[pick(county.zips.length, seed, i, S.zip)]!;
     let kindRoll = unit(seed, i, S.kind);
     let kind = TOP_LEVEL[0]!;
@@ -207,7 +217,7 @@ export class SimWorld implements World {
 
   private version(p: Profile, attribute: Versioned, day: number): number {
     const [min, spread] = PERIODS[attribute];
-    const salt = 100 + Object.keys(PERIODS).indexOf(attribute);
+    const salt = VERSION_SALTS[attribute];
     const period = min + pick(spread, this.seed, p.index, salt);
     const offset = pick(period, this.seed, p.index, salt, 1);
     return Math.floor((day + offset) / period);
@@ -226,12 +236,11 @@ export class SimWorld implements World {
 
   private name(p: Profile, version: number): string {
     const seed = this.seed;
-    const at = (n: number) => [seed, p.index, S.name, version, n] as const;
     const leaf = this.primaryCategory(p);
-    const owner = choose(FIRST_NAMES, ...at(1));
-    const adjective = choose(ADJECTIVES, ...at(2));
-    const noun = choose(NOUNS, ...at(3));
-    switch (pick(5, ...at(4))) {
+    const owner = choose(FIRST_NAMES, seed, p.index, S.name, version, 1);
+    const adjective = choose(ADJECTIVES, seed, p.index, S.name, version, 2);
+    const noun = choose(NOUNS, seed, p.index, S.name, version, 3);
+    switch (pick(5, seed, p.index, S.name, version, 4)) {
       case 0:
         return `${owner}'s ${leaf.title.replace(/ \(.*\)$/, '')}`;
       case 1:
@@ -241,7 +250,7 @@ export class SimWorld implements World {
       case 3:
         return `${p.county.name.replace(/ (County|Parish|Borough|Municipio|city|Census Area)$/, '')} ${leaf.title.split(' ')[0]} Co.`;
       default:
-        return `${owner} & ${choose(LAST_NAMES, ...at(5))}`;
+        return `${owner} & ${choose(LAST_NAMES, seed, p.index, S.name, version, 5)}`;
     }
   }
 
@@ -292,7 +301,7 @@ export class SimWorld implements World {
 
   /** A street address and exact coordinates near the ZIP's point. */
   private address(entity: number[], zipIndex: number) {
-    const zip = geography().zips[zipIndex]!;
+    const zip = this.geo.zips[zipIndex]!;
     const seed = this.seed;
     const number = 1 + pick(9999, seed, ...entity, S.address);
     const street = `${choose(STREETS, seed, ...entity, S.address, 1)} ${choose(STREET_SUFFIXES, seed, ...entity, S.address, 2)}`;
@@ -319,14 +328,19 @@ export class SimWorld implements World {
   /** The business as search returns it on `day` (its last open day's state once closed). */
   business(p: Profile, day: number): TruthBusiness {
     const d = Math.min(Math.max(day, p.openDay), p.closeDay - 1);
-    const alias = `${slug(this.name(p, this.version(p, 'name', p.start)))}-${slug(geography().zips[p.zipIndex]!.city)}-${p.index + 1}`;
+    const nameVersion = this.version(p, 'name', d);
+    const firstVersion = this.version(p, 'name', p.start);
+    const name = this.name(p, nameVersion);
+    // The alias keeps the first name: Yelp does not re-slug a renamed business.
+    const firstName = firstVersion === nameVersion ? name : this.name(p, firstVersion);
+    const alias = `${this.slug(firstName)}-${this.slug(this.geo.zips[p.zipIndex]!.city)}-${p.index + 1}`;
     const count = this.reviewCount(p, d);
     const address = this.address([p.index], p.zipIndex);
     const imageRoll = hash(this.seed, p.index, S.image);
     return {
       id: p.id,
       alias,
-      name: this.name(p, this.version(p, 'name', d)),
+      name,
       url: `https://www.yelp.com/biz/${encodeURI(alias)}?adjust_creative=${this.clientId}&utm_campaign=yelp_api_v3&utm_medium=api_v3_business_search&utm_source=${this.clientId}`,
       imageUrl:
         imageRoll % 100 < 8
@@ -344,6 +358,16 @@ export class SimWorld implements World {
       countyFips: p.county.fips,
       distance: haversine(p.county.latitude, p.county.longitude, address.latitude, address.longitude),
     };
+  }
+
+  private slug(text: string): string {
+    let out = this.slugs.get(text);
+    if (out === undefined) {
+      out = slug(text);
+      if (this.slugs.size >= 100_000) this.slugs.clear();
+      this.slugs.set(text, out);
+    }
+    return out;
   }
 
   /** The latest ≤ 3 reviews of a business on `day`, newest first. */
@@ -427,7 +451,7 @@ export class SimWorld implements World {
       county = p.county;
       entity = [p.index];
     } else {
-      county = geography().counties[weightedIndex(this.placementWeights, r(3))]!;
+      county = this.geo.counties[weightedIndex(this.placementWeights, r(3))]!;
       zipIndex = county.zips[pick(county.zips.length, seed, week, j, S.event, 4)]!;
     }
     const place = this.address(entity, zipIndex);
@@ -497,7 +521,7 @@ export class SimWorld implements World {
 
   truth(date: string): GroundTruth {
     const day = dayNumber(date);
-    const { states, counties } = geography();
+    const { states, counties } = this.geo;
     const businesses: TruthBusiness[] = [];
     const closedBusinesses: GroundTruth['closedBusinesses'] = [];
     const reviews: TruthReview[] = [];

@@ -70,7 +70,13 @@ type Query = URLSearchParams;
 
 export class YelpApi {
   private readonly resolver = new CountyResolver();
-  private readonly countyCache = new LRUCache<string, TruthBusiness[]>({ max: 4000 });
+  /** Open businesses per (date, county), bounded by rows so a 1M-business world stays in memory. */
+  private readonly countyCache = new LRUCache<string, TruthBusiness[]>({
+    maxSize: 200_000,
+    sizeCalculation: (list) => list.length + 1,
+  });
+  /** Filtered and sorted results per query without limit/offset, so paging a big county is cheap. */
+  private readonly searchCache = new LRUCache<string, TruthBusiness[]>({ max: 64 });
   private readonly eventCache = new LRUCache<number, Map<string, TruthEvent[]>>({ max: 4 });
 
   constructor(
@@ -164,7 +170,41 @@ export class YelpApi {
     const page = this.page(query, this.options.searchDepthCap, 20);
     if ('status' in page) return page;
 
-    let matches = this.countyBusinesses(county, date);
+    const sortBy = query.get('sort_by') ?? 'best_match';
+    const order = SORTS[sortBy];
+    if (!order) {
+      return YELP_ERRORS.validation(
+        `'${sortBy}' is not one of ['best_match', 'rating', 'review_count', 'distance']`,
+        'sort_by',
+        sortBy,
+      );
+    }
+    const key = [
+      date,
+      county.index,
+      sortBy,
+      ...['categories', 'price', 'term'].map((k) => query.get(k)),
+    ].join('|');
+    let sorted = this.searchCache.get(key);
+    if (!sorted) {
+      const matches = this.filter(this.countyBusinesses(county, date), query);
+      if ('status' in matches) return matches;
+      sorted = matches.sort((a, b) => order(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.searchCache.set(key, sorted);
+    }
+    const total = this.options.searchDepthCap === 240 ? Math.min(240, sorted.length) : sorted.length;
+    return jsonReply(200, {
+      businesses: sorted
+        .slice(page.offset, page.offset + page.limit)
+        .map((b) => this.serializeBusiness(b, false, true)),
+      total,
+      region: { center: { latitude: county.latitude, longitude: county.longitude } },
+    });
+  }
+
+  /** The search filters: categories (OR, parents match children), price levels, free-text term. */
+  private filter(businesses: TruthBusiness[], query: Query): TruthBusiness[] | Reply {
+    let matches = businesses;
     const categories = query.get('categories');
     if (categories) {
       const wanted = expandCategories(categories.split(',').map((c) => c.trim()));
@@ -187,24 +227,7 @@ export class YelpApi {
           b.categories.some((c) => c.title.toLowerCase().includes(term) || c.alias.includes(term)),
       );
     }
-    const sortBy = query.get('sort_by') ?? 'best_match';
-    const order = SORTS[sortBy];
-    if (!order) {
-      return YELP_ERRORS.validation(
-        `'${sortBy}' is not one of ['best_match', 'rating', 'review_count', 'distance']`,
-        'sort_by',
-        sortBy,
-      );
-    }
-    const sorted = [...matches].sort((a, b) => order(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const total = this.options.searchDepthCap === 240 ? Math.min(240, sorted.length) : sorted.length;
-    return jsonReply(200, {
-      businesses: sorted
-        .slice(page.offset, page.offset + page.limit)
-        .map((b) => this.serializeBusiness(b, false, true)),
-      total,
-      region: { center: { latitude: county.latitude, longitude: county.longitude } },
-    });
+    return matches === businesses ? [...matches] : matches;
   }
 
   /** A business as Yelp serializes it (search: with distance; details: with the extra fields). */
