@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
+import { loadSettings } from '../config/settings.ts';
 import { migrate } from '../oltp/migrate.ts';
 import { executorFor, parseExecutor } from '../orchestrator/execute.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
@@ -17,10 +18,12 @@ export function registerRunCommand(program: Command): void {
       'in-process, or bullmq (submit to `gourmand worker`s and follow)',
       'in-process',
     )
-    .action(async (options: { date: string; executor: string }, command: Command) => {
+    .option('--mode <mode>', 'Yelp pull: auto, full, daily or test (overrides EXTRACT_MODE)')
+    .action(async (options: { date: string; executor: string; mode?: string }, command: Command) => {
       const runDate = parseRunDate(options.date);
       const executor = parseExecutor(options.executor);
-      const { settings, log } = cliContext(command);
+      const { settings: configured, log } = cliContext(command);
+      const settings = options.mode ? loadSettings({ overrides: { extractMode: options.mode } }) : configured;
       const summary = await withDatabase(settings, async (database) => {
         // The run history lives in the database, so its schema must exist before the run starts.
         await migrate(database, { log });

@@ -107,15 +107,19 @@ export class YelpClient {
       topCategories.map(async (categories) => {
         const total = await page({ categories }, 0);
         if (fits(total)) return rest({ categories }, total);
-        await Promise.all(
+        const priced = await Promise.all(
           PRICES.map(async (price) => {
-            const priced = await page({ categories, price }, 0);
-            await rest({ categories, price }, priced);
-            if (!fits(priced)) result.complete = false;
+            const count = await page({ categories, price }, 0);
+            await rest({ categories, price }, count);
+            return count;
           }),
         );
-        // Businesses without a price cannot be reached by the price split.
-        result.complete = false;
+        // Businesses without a price are out of reach of the price split; only a true (unclamped)
+        // total that the price totals add up to proves none was missed.
+        const sum = priced.reduce((a, b) => a + b, 0);
+        if (priced.some((count) => !fits(count)) || total <= this.depthCap || sum !== total) {
+          result.complete = false;
+        }
       }),
     );
     if (result.total > this.depthCap && result.businesses.size < result.total) result.complete = false;
