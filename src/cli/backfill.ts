@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseRunDate } from '../common/dates.ts';
-import { executorFor, parseExecutor } from '../orchestrator/execute.ts';
-import { backfill } from '../orchestrator/single.ts';
+import { executorFor, loadGraph, parseExecutor } from '../orchestrator/execute.ts';
+import { backfill, dateRange } from '../orchestrator/single.ts';
 import { alertHooks } from '../quality/alerts.ts';
 import { printTable } from './context.ts';
 import { cancelOnSignal, graphOption, withPipeline } from './pipeline-options.ts';
@@ -22,10 +22,11 @@ export function registerBackfillCommand(program: Command): void {
     ) => {
       const from = parseRunDate(options.from, '--from');
       const to = parseRunDate(options.to, '--to');
+      dateRange(from, to);
       const execute = executorFor(parseExecutor(options.executor));
       const summaries = await withPipeline(
         command,
-        options.graph,
+        await loadGraph(options.graph),
         async ({ settings, log, database, graph }) => {
           const cancel = cancelOnSignal(log);
           try {

@@ -5,6 +5,7 @@ import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
 import { registerLakeCommands } from './lake.ts';
 import { registerRunCommand } from './run.ts';
+import { registerScheduleCommand } from './schedule.ts';
 import { registerSimCommands } from './sim.ts';
 import { registerTaskCommands } from './task.ts';
 import { registerWarehouseCommands } from './warehouse.ts';
@@ -25,6 +26,7 @@ registerConfigCommand(program);
 registerTaskCommands(program);
 registerBackfillCommand(program);
 registerWorkerCommand(program);
+registerScheduleCommand(program);
 registerSimCommands(program);
 
 try {

@@ -3,7 +3,6 @@ import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import { migrate } from '../oltp/migrate.ts';
-import { loadGraph } from '../orchestrator/execute.ts';
 import type { TaskGraph } from '../orchestrator/graph.ts';
 import { cliContext, withDatabase } from './context.ts';
 
@@ -25,11 +24,10 @@ export function graphOption(command: Command): Command {
 /** Settings, logger, the migrated source database and the task graph for a pipeline command. */
 export async function withPipeline<T>(
   command: Command,
-  graphModule: string | undefined,
+  graph: TaskGraph,
   fn: (ctx: PipelineContext) => Promise<T>,
 ): Promise<T> {
   const { settings, log } = cliContext(command);
-  const graph = await loadGraph(graphModule);
   return withDatabase(settings, async (database) => {
     // The run history lives in the database, so its schema must exist before a run starts.
     await migrate(database, { log });

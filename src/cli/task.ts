@@ -32,28 +32,25 @@ export function registerTaskCommands(program: Command): void {
           `Invalid --attempts "${options.attempts}": expected a whole number from 1 to 20`,
         );
       }
-      const summary = await withPipeline(
-        command,
-        options.graph,
-        async ({ settings, log, database, graph }) => {
-          const cancel = cancelOnSignal(log);
-          try {
-            return await runGraph({
-              graph: [{ ...standaloneTask(graph, name), attempts }],
-              runDate,
-              settings,
-              database,
-              log,
-              signal: cancel.signal,
-              executor: 'task',
-              // Task failures are the outer scheduler's to announce (it knows about its retries).
-              hooks: alertHooks(settings, database, log, { taskFailures: false }),
-            });
-          } finally {
-            cancel.dispose();
-          }
-        },
-      );
+      const single = standaloneTask(await loadGraph(options.graph), name);
+      const summary = await withPipeline(command, [single], async ({ settings, log, database }) => {
+        const cancel = cancelOnSignal(log);
+        try {
+          return await runGraph({
+            graph: [{ ...single, attempts }],
+            runDate,
+            settings,
+            database,
+            log,
+            signal: cancel.signal,
+            executor: 'task',
+            // Task failures are the outer scheduler's to announce (it knows about its retries).
+            hooks: alertHooks(settings, database, log, { taskFailures: false }),
+          });
+        } finally {
+          cancel.dispose();
+        }
+      });
       printRunSummary(summary);
       if (summary.status === 'cancelled') process.exitCode = 130;
       else if (summary.status === 'failed') process.exitCode = 1;

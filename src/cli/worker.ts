@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../common/errors.ts';
 import { startWorker } from '../orchestrator/bullmq.ts';
+import { loadGraph } from '../orchestrator/execute.ts';
 import { alertHooks } from '../quality/alerts.ts';
 import { cancelOnSignal, graphOption, withPipeline } from './pipeline-options.ts';
 
@@ -27,29 +28,33 @@ export function registerWorkerCommand(program: Command): void {
       options: { concurrency?: string; lockDurationMs: string; stalledIntervalMs: string; graph?: string },
       command: Command,
     ) => {
-      await withPipeline(command, options.graph, async ({ settings, log, database, graph }) => {
-        if (database.kind !== 'postgres') {
-          throw new ConfigError(
-            'gourmand worker needs DATABASE_URL (a PostgreSQL server that every worker shares); the embedded database is one process only',
-          );
-        }
-        const worker = await startWorker({
-          graph,
-          settings,
-          database,
-          log,
-          hooks: alertHooks(settings, database, log),
-          concurrency: positive('--concurrency', options.concurrency),
-          lockDurationMs: positive('--lock-duration-ms', options.lockDurationMs),
-          stalledIntervalMs: positive('--stalled-interval-ms', options.stalledIntervalMs),
-        });
-        const stop = cancelOnSignal(log);
-        await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
-        stop.dispose();
-        // Lets running jobs finish (a second Ctrl-C exits at once; their jobs are then taken over).
-        await worker.close();
-        log.info('worker stopped');
-      });
+      await withPipeline(
+        command,
+        await loadGraph(options.graph),
+        async ({ settings, log, database, graph }) => {
+          if (database.kind !== 'postgres') {
+            throw new ConfigError(
+              'gourmand worker needs DATABASE_URL (a PostgreSQL server that every worker shares); the embedded database is one process only',
+            );
+          }
+          const worker = await startWorker({
+            graph,
+            settings,
+            database,
+            log,
+            hooks: alertHooks(settings, database, log),
+            concurrency: positive('--concurrency', options.concurrency),
+            lockDurationMs: positive('--lock-duration-ms', options.lockDurationMs),
+            stalledIntervalMs: positive('--stalled-interval-ms', options.stalledIntervalMs),
+          });
+          const stop = cancelOnSignal(log);
+          await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+          stop.dispose();
+          // Lets running jobs finish (a second Ctrl-C exits at once; their jobs are then taken over).
+          await worker.close();
+          log.info('worker stopped');
+        },
+      );
     },
   );
 }
