@@ -66,8 +66,8 @@ async function fakeYelp(businesses: FakeBusiness[], cap: number) {
   return { url: server.url, queries };
 }
 
-const many = (n: number, category: string, price: (i: number) => number | null, prefix = category) =>
-  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, category, price: price(i) }));
+const many = (n: number, category: string, price: (i: number) => number | null): FakeBusiness[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `${category}-${i}`, category, price: price(i) }));
 
 describe('YelpClient.search', () => {
   it('pages through a location under the depth cap with limit 50', async () => {
