@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
@@ -67,6 +68,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: settings.apiBodyLimitBytes,
     // One log line per request is too much at volume; errors are logged by our error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Router errors (over-long parameter, bad URL encoding) get the same body as ours.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      const message =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed request URL';
+      (reply as FastifyReply).code(status).send(errorBody(status, message));
+    },
     forceCloseConnections: 'idle',
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badRequest } from './errors.ts';
 
 /**
  * Route schemas are declared once in zod; `json()` derives the JSON Schema that Fastify validates
@@ -7,7 +8,17 @@ import { z } from 'zod';
  */
 export function json(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io });
+  // Unknown keys of a query or body are dropped during validation (Ajv removeAdditional), so they
+  // reach neither a handler nor a cache key.
+  if (io === 'input' && rest.type === 'object') rest.additionalProperties = false;
   return rest;
+}
+
+/** The keys of a partial-update body that are really there; a 400 when there are none. */
+export function changedKeys<T extends object>(body: T): (keyof T & string)[] {
+  const keys = Object.keys(body).filter((key) => body[key as keyof T] !== undefined) as (keyof T & string)[];
+  if (keys.length === 0) throw badRequest('Nothing to change: send at least one known field');
+  return keys;
 }
 
 export const ErrorBody = z

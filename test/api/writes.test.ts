@@ -70,6 +70,7 @@ describe.each(apiBackends)('writes with ownership and roles on %s with %s cache'
     expect(listed.items.map((n: { body: string }) => n.body)).toEqual(['Great broth']);
 
     expectError(await call('PATCH', `/notes/${note.id}`, alice, {}), 400);
+    expectError(await call('PATCH', `/notes/${note.id}`, alice, { author: bob.accountId }), 400);
     expectError(await call('PATCH', `/notes/${note.id}`, alice, { rating: 6 }), 400);
     expectError(await call('POST', `/businesses/${id}/notes`, alice, { body: '' }), 400);
     expectError(await call('POST', `/businesses/${id}/notes`, alice, { body: 'x'.repeat(4001) }), 400);
@@ -115,6 +116,7 @@ describe.each(apiBackends)('writes with ownership and roles on %s with %s cache'
     expectError(await call('PATCH', `/businesses/${id}`, moderator, { name: 'Mine now' }), 403);
     expectError(await call('PATCH', `/businesses/${id}`, undefined, { name: 'Mine now' }), 401);
     expectError(await call('PATCH', `/businesses/${id}`, admin, {}), 400);
+    expectError(await call('PATCH', `/businesses/${id}`, admin, { yelp_id: 'stolen' }), 400);
     expectError(await call('PATCH', `/businesses/${id}`, admin, { price: 9 }), 400);
     expectError(await call('PATCH', '/businesses/999999', admin, { name: 'Ghost' }), 404);
 

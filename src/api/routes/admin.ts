@@ -5,7 +5,7 @@ import type { AccountRole, Schema } from '../../oltp/schema.ts';
 import { type Account, accountOf } from '../auth/plugin.ts';
 import { notFound } from '../errors.ts';
 import { getBusiness } from '../queries/businesses.ts';
-import { IdParams, json } from '../schema.ts';
+import { changedKeys, IdParams, json } from '../schema.ts';
 import { ACCOUNT_COLUMNS, AccountBody, toAccountBody } from './account-body.ts';
 import { BusinessDetail, toDetail } from './businesses.ts';
 
@@ -84,10 +84,7 @@ export async function adminRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       const changes = Object.fromEntries(
-        Object.entries(request.body).map(([field, value]) => [
-          COLUMN_OF[field as keyof BusinessCorrection],
-          value,
-        ]),
+        changedKeys(request.body).map((field) => [COLUMN_OF[field], request.body[field]]),
       );
       const columns = Object.keys(changes) as (typeof COLUMN_OF)[keyof typeof COLUMN_OF][];
       await app.db.transaction().execute(async (trx) => {
@@ -132,6 +129,7 @@ export async function adminRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
+      changedKeys(request.body);
       const { role, emailVerified } = request.body;
       const account = await app.db.transaction().execute(async (trx) => {
         const before = await trx

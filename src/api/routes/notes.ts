@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { accountOf } from '../auth/plugin.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import { businessExists, decodeCursor, encodeCursor } from '../queries/businesses.ts';
-import { Cursor, Id, IdParams, json, Limit, page } from '../schema.ts';
+import { Cursor, changedKeys, Id, IdParams, json, Limit, page } from '../schema.ts';
 
 const Note = z.object({
   id: z.number().int(),
@@ -166,6 +166,7 @@ export async function noteRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { noteId } = request.params;
+      changedKeys(request.body);
       const note = await ownNote(noteId, accountOf(request).account_id);
       const { body, rating } = request.body;
       const row = await app.db
