@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GourmandError } from '../common/errors.ts';
+import { registerAirflowCommands } from './airflow.ts';
 import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
@@ -27,6 +28,7 @@ registerTaskCommands(program);
 registerBackfillCommand(program);
 registerWorkerCommand(program);
 registerScheduleCommand(program);
+registerAirflowCommands(program);
 registerSimCommands(program);
 
 try {
