@@ -178,6 +178,7 @@ export async function startSimulator(
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -191,14 +192,16 @@ export async function startSimulator(
       date = next;
     },
     stats: () => ({ requests, byPath: { ...byPath } }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
         for (const res of held) res.destroy();
         held.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
-      }),
+      });
+      return closing;
+    },
   };
 }

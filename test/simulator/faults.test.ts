@@ -63,6 +63,7 @@ describe('fault injection', () => {
     expect(await timedOut).toBe('UND_ERR_HEADERS_TIMEOUT');
     await server.close();
     expect(await outcome).toBe('failed');
+    await server.close(); // idempotent
   });
 
   it('still answers correctly with added latency', async () => {
