@@ -63,6 +63,7 @@ const S = {
   reviewUser: 22,
   reviewText: 23,
   event: 24,
+  hours: 25,
 } as const;
 // Id kinds for opaqueId.
 const K = { business: 1, review: 2, user: 3, photo: 4, client: 5, userPhoto: 6, eventPhoto: 7 } as const;
@@ -368,6 +369,19 @@ export class SimWorld implements World {
       this.slugs.set(text, out);
     }
     return out;
+  }
+
+  /** Weekly opening hours for the details endpoint (day 0..6; bars run past midnight). */
+  hours(p: Profile): { is_overnight: boolean; start: string; end: string; day: number }[] {
+    const h = hash(this.seed, p.index, S.hours);
+    const closedDay = h % 3 === 0 ? -1 : (h >>> 2) % 7;
+    const late = p.kind === 'nightlife';
+    const start = late ? 16 + ((h >>> 5) % 3) : 6 + ((h >>> 5) % 6);
+    const end = late ? 1 + ((h >>> 8) % 2) : 17 + ((h >>> 8) % 6);
+    const hhmm = (hour: number) => `${String(hour).padStart(2, '0')}00`;
+    return [0, 1, 2, 3, 4, 5, 6]
+      .filter((day) => day !== closedDay)
+      .map((day) => ({ is_overnight: late, start: hhmm(start), end: hhmm(end), day }));
   }
 
   /** The latest ≤ 3 reviews of a business on `day`, newest first. */

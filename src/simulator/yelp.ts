@@ -286,12 +286,7 @@ export class YelpApi {
       photos: b.imageUrl ? [b.imageUrl] : [],
       hours: [
         {
-          open: [0, 1, 2, 3, 4, 5, 6].map((d) => ({
-            is_overnight: false,
-            start: '1100',
-            end: '2200',
-            day: d,
-          })),
+          open: this.world.hours(profile),
           hours_type: 'REGULAR',
           is_open_now: status === 'open',
         },

@@ -162,6 +162,22 @@ describe('Yelp search', () => {
     expect(missing.body.error.code).toBe('VALIDATION_ERROR');
   });
 
+  it('resolves a bare county name shared by many states to one of them, and coordinates to a county', async () => {
+    const bare = await yelp(server.url, '/v3/businesses/search?location=Washington%20County&limit=50');
+    expect(bare.status).toBe(200);
+    // Documented choice: the lowest FIPS among the namesakes (Washington County, Alabama).
+    expect(bare.body.total).toBe(truth.businesses.filter((b) => b.countyFips === '01129').length);
+    const [fips, expected] = busiestCounties()[0]!;
+    const { body } = await yelp(server.url, searchPath(fips, { limit: 1 }));
+    const { latitude, longitude } = body.region.center;
+    const byPoint = await yelp(
+      server.url,
+      `/v3/businesses/search?latitude=${latitude}&longitude=${longitude}&limit=1`,
+    );
+    expect(byPoint.body.total).toBe(expected.length);
+    expect(byPoint.body.region.center).toEqual(body.region.center);
+  });
+
   it('rejects limit 51 and limit+offset beyond the depth cap with Yelp bodies', async () => {
     const [fips] = busiestCounties()[0]!;
     const tooBig = await yelp(server.url, searchPath(fips, { limit: 51 }));
