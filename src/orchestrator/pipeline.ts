@@ -1,6 +1,7 @@
 import { lakeTasks } from '../lake/tasks.ts';
 import { loadTasks } from '../oltp/load/tasks.ts';
 import { migrateTask } from '../oltp/tasks.ts';
+import { qualityTasks } from '../quality/tasks.ts';
 import { sourceTasks } from '../sources/tasks.ts';
 import { warehouseTasks } from '../warehouse/tasks.ts';
 import type { TaskGraph } from './graph.ts';
@@ -10,5 +11,5 @@ import type { TaskGraph } from './graph.ts';
  * so the lineage of a daily run reads top to bottom here.
  */
 export function dailyGraph(): TaskGraph {
-  return [migrateTask, ...sourceTasks, ...loadTasks, ...lakeTasks, ...warehouseTasks];
+  return [migrateTask, ...sourceTasks, ...loadTasks, ...lakeTasks, ...warehouseTasks, ...qualityTasks];
 }

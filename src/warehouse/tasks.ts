@@ -7,7 +7,7 @@ import { runDataTests } from './data-tests.ts';
 import { buildWarehouse, type WarehouseContext } from './runner.ts';
 
 /** The warehouse connection, opened once per run and shared by the build and test tasks. */
-function warehouseFor(
+export function warehouseFor(
   ctx: Pick<TaskContext, 'settings' | 'log'> & { resources: RunResources },
 ): Promise<WarehouseContext> {
   return ctx.resources.get('warehouse', async () => {

@@ -1,0 +1,162 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/common/logger.ts';
+import type { Settings } from '../../src/config/settings.ts';
+import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
+import { runGraph } from '../../src/orchestrator/runner.ts';
+import { standaloneTask } from '../../src/orchestrator/single.ts';
+import { alertHooks } from '../../src/quality/alerts.ts';
+import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
+import { simSettings } from '../e2e/truth.ts';
+import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
+import { startReceiver } from './webhook-receiver.ts';
+
+const DAY = '2026-03-10';
+const CHECKS = ['row_count', 'review_count_sum', 'businesses_per_category', 'key_set', 'freshness'];
+
+describe.each(databaseBackends)('reconciliation on %s', (backend) => {
+  let sim: SimulatorServer;
+  let database: TestDatabase;
+  let settings: Settings;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ businesses: 300, seed: 11, date: DAY });
+    settings = simSettings(sim, { ALERT_BACKOFF_MS: '5' });
+    database = await createTestDatabase(backend);
+    const summary = await runGraph({
+      graph: dailyGraph(),
+      runDate: DAY,
+      settings,
+      database,
+      log: silentLogger,
+    });
+    expect(summary.status).toBe('succeeded');
+  });
+  afterAll(async () => {
+    await database?.close();
+    await sim?.close();
+  });
+
+  const results = (runId: number) =>
+    database.db
+      .selectFrom('ops.check_result')
+      .select(['check_name', 'entity', 'status', 'expected', 'actual', 'details'])
+      .where('run_id', '=', runId)
+      .where('check_name', 'in', CHECKS)
+      .orderBy('check_result_id')
+      .execute();
+
+  it('passes every check after a clean build', async () => {
+    const run = await database.db
+      .selectFrom('ops.pipeline_run')
+      .select('run_id')
+      .where('run_date', '=', DAY)
+      .executeTakeFirstOrThrow();
+    const rows = await results(run.run_id);
+    expect(rows.filter((r) => r.status !== 'pass')).toEqual([]);
+    expect(new Set(rows.map((r) => r.check_name))).toEqual(new Set(CHECKS));
+    const holdings = rows.find((r) => r.check_name === 'row_count' && r.entity === 'business_holding')!;
+    expect(holdings.expected).toBeGreaterThan(0);
+    expect(holdings.actual).toBe(holdings.expected);
+    expect(rows.find((r) => r.check_name === 'freshness')).toMatchObject({
+      expected: 20260310,
+      actual: 20260310,
+    });
+  });
+
+  it('catches a fact row deleted from the warehouse and a review count changed in the source, and alerts', async () => {
+    // Two businesses of different states: one loses its fact row, the other gains reviews at the source.
+    const { rows: picks } = await sql<{ business_id: number; state_code: string; review_count: number }>`
+      select distinct on (s.state_code) h.business_id, s.state_code, h.review_count
+      from business_holding h join business b using (business_id)
+      join county c on c.county_id = b.county_id join state s on s.state_id = c.state_id
+      where h.holding_date = ${DAY} order by s.state_code, h.business_id limit 2`.execute(database.db);
+    const [deleted, changed] = picks as [(typeof picks)[0], (typeof picks)[0]];
+    const { rows: before } = await sql<{ state_code: string; total: number; n: number }>`
+      select s.state_code, sum(h.review_count)::int as total, count(*)::int as n
+      from business_holding h join business b using (business_id)
+      join county c on c.county_id = b.county_id join state s on s.state_id = c.state_id
+      where h.holding_date = ${DAY} group by s.state_code`.execute(database.db);
+    const sumOf = (state: string) => before.find((r) => r.state_code === state)!.total;
+    const holdings = before.reduce((n, r) => n + r.n, 0);
+
+    const file = new URL(settings.warehouseUrl).pathname;
+    const duck = await (await DuckDBInstance.create(file)).connect();
+    await duck.run(
+      `delete from marts.fct_business_holding where business_id = ${deleted.business_id} and holding_date = date '${DAY}'`,
+    );
+    duck.closeSync();
+    await sql`update business_holding set review_count = review_count + 7
+      where business_id = ${changed.business_id} and holding_date = ${DAY}`.execute(database.db);
+
+    const receiver = await startReceiver();
+    try {
+      const alerting = { ...settings, alertWebhookUrl: receiver.url } as Settings;
+      const summary = await runGraph({
+        graph: [standaloneTask(dailyGraph(), 'reconcile')],
+        runDate: DAY,
+        settings: alerting,
+        database,
+        log: silentLogger,
+        executor: 'task',
+        hooks: alertHooks(alerting, database, silentLogger),
+      });
+      expect(summary.status).toBe('succeeded');
+      const failed = (await results(summary.runId)).filter((r) => r.status !== 'pass');
+      expect(failed).toEqual([
+        {
+          check_name: 'row_count',
+          entity: 'business_holding',
+          status: 'fail',
+          expected: holdings,
+          actual: holdings - 1,
+          details: { tolerance: 0, difference: -1 },
+        },
+        {
+          check_name: 'review_count_sum',
+          entity: `state:${deleted.state_code}`,
+          status: 'fail',
+          expected: sumOf(deleted.state_code),
+          actual: sumOf(deleted.state_code) - deleted.review_count,
+          details: { tolerance: 0, difference: -deleted.review_count },
+        },
+        {
+          check_name: 'review_count_sum',
+          entity: `state:${changed.state_code}`,
+          status: 'fail',
+          expected: sumOf(changed.state_code) + 7,
+          actual: sumOf(changed.state_code),
+          details: { tolerance: 0, difference: -7 },
+        },
+        {
+          check_name: 'key_set',
+          entity: 'business_holding',
+          status: 'fail',
+          expected: 0,
+          actual: 1,
+          details: {
+            source_keys: holdings,
+            warehouse_keys: holdings - 1,
+            missing: 1,
+            extra: 0,
+            missing_sample: [String(deleted.business_id)],
+            extra_sample: [],
+          },
+        },
+      ]);
+      const [alert, ...more] = receiver.delivered();
+      expect(more).toEqual([]);
+      expect(alert!.text).toBe(`Gourmand run ${summary.runId} for ${DAY}: 4 error check(s) failed`);
+      const body = JSON.stringify(alert!.blocks);
+      expect(body).toContain(
+        `*Check* \`row_count\` on \`business_holding\`: expected ${holdings}, actual ${holdings - 1}`,
+      );
+      expect(body).toContain(
+        `*Check* \`review_count_sum\` on \`state:${changed.state_code}\`: expected ${sumOf(changed.state_code) + 7}, actual ${sumOf(changed.state_code)}`,
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+});
