@@ -4,7 +4,13 @@
   "tests": [{ "unique": "state_code" }]
 } */
 
-with counties as (
+with states as (
+
+    select * from {{ current('stg_state', 'state_id') }}
+
+),
+
+counties as (
 
     select * from {{ ref('dim_county') }}
 
@@ -26,12 +32,14 @@ reviews as (
 
 per_state as (
 
+    -- every state, also those without counties (territories the Census does not estimate)
     select
-        counties.state_code,
-        counties.state_name,
+        states.state_code,
+        states.state_name,
         sum(counties.population) as population
-    from counties
-    group by counties.state_code, counties.state_name
+    from states
+    left join counties on counties.state_id = states.state_id
+    group by states.state_code, states.state_name
 
 ),
 

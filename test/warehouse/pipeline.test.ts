@@ -1,0 +1,157 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/common/logger.ts';
+import type { Settings } from '../../src/config/settings.ts';
+import { openObjectStore } from '../../src/lake/store.ts';
+import { selectTasks } from '../../src/orchestrator/graph.ts';
+import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
+import { type RunSummary, runGraph } from '../../src/orchestrator/runner.ts';
+import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
+import { openWarehouse, type WarehouseAdapter } from '../../src/warehouse/adapter.ts';
+import { buildWarehouse } from '../../src/warehouse/runner.ts';
+import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
+import { testSettings } from '../support/settings.ts';
+import { dumpWarehouse, expectMartsMatchSource, openTempWarehouse, tempDir } from './helpers.ts';
+
+// Day 2 is three months on, so some businesses have been renamed or re-priced (the simulator
+// changes those every few years per business); day 3 is the day after.
+const DAYS = ['2026-01-05', '2026-04-05', '2026-04-06'];
+
+/** The real daily pipeline, simulator to warehouse tests, for days 1–3 at a small scale. */
+describe.each(databaseBackends)('daily pipeline through lake and warehouse (%s)', (backend) => {
+  let sim: SimulatorServer;
+  let database: TestDatabase;
+  let settings: Settings;
+  const summaries: RunSummary[] = [];
+  const businessesAfter: Map<
+    string,
+    { name: string; price: number | null; updated: string; closed: boolean }
+  >[] = [];
+
+  const sourceBusinesses = async () =>
+    new Map(
+      (
+        await sql<{ id: string; name: string; price: number | null; updated: string; closed: boolean }>`
+          select yelp_id as id, name, payment_level_id as price, updated_at::text as updated,
+                 valid_to is not null as closed
+          from business`.execute(database.db)
+      ).rows.map((r) => [r.id, { name: r.name, price: r.price, updated: r.updated, closed: r.closed }]),
+    );
+
+  const withWarehouse = async <T>(fn: (adapter: WarehouseAdapter) => Promise<T>) => {
+    const adapter = await openWarehouse(settings);
+    try {
+      return await fn(adapter);
+    } finally {
+      await adapter.close();
+    }
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator({ businesses: 300, seed: 11, date: DAYS[0], searchDepthCap: 240 });
+    settings = testSettings({
+      YELP_API_KEY: 'sim-yelp-key',
+      CENSUS_API_KEY: 'sim-census-key',
+      YELP_BASE_URL: sim.url,
+      CENSUS_BASE_URL: sim.url,
+      STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
+      SOURCE_RATE_PER_SECOND: '1000',
+      SOURCE_BACKOFF_MS: '1',
+      EXTRACT_CONCURRENCY: '8',
+    });
+    database = await createTestDatabase(backend);
+    for (const date of DAYS) {
+      sim.setDate(date);
+      summaries.push(
+        await runGraph({
+          graph: selectTasks(dailyGraph(), ['warehouse_test'], true),
+          runDate: date,
+          settings,
+          database,
+          log: silentLogger,
+          attempts: 1,
+        }),
+      );
+      businessesAfter.push(await sourceBusinesses());
+    }
+  });
+  afterAll(async () => {
+    await database?.close();
+    await sim?.close();
+  });
+
+  it('runs lake_export, warehouse_build and warehouse_test after the loads, every day', () => {
+    for (const summary of summaries) {
+      expect(summary.status, JSON.stringify(summary.tasks)).toBe('succeeded');
+      expect(Object.keys(summary.tasks)).toEqual(
+        expect.arrayContaining(['lake_export', 'warehouse_build', 'warehouse_test']),
+      );
+    }
+  });
+
+  it('every mart equals what the source database holds', async () => {
+    const counts = await withWarehouse((adapter) => expectMartsMatchSource(adapter, database));
+    expect(counts.businesses).toBeGreaterThan(100);
+    expect(counts.holdings).toBeGreaterThan(counts.businesses);
+    const checks = await database.db
+      .selectFrom('ops.check_result')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+      .where('check_name', 'like', 'warehouse.%')
+      .groupBy('status')
+      .execute();
+    expect(checks.find((c) => c.status === 'fail')).toBeUndefined();
+  });
+
+  it('businesses renamed or re-priced on day 2 have two versions with adjacent validity; untouched ones have one', async () => {
+    const [day1, day2, day3] = businessesAfter as [
+      (typeof businessesAfter)[0],
+      (typeof businessesAfter)[0],
+      (typeof businessesAfter)[0],
+    ];
+    // Changed on day 2 (any attribute), still open and untouched on day 3.
+    const changedOnDay2 = [...day2].filter(([id, b]) => {
+      const before = day1.get(id);
+      return before && !b.closed && before.updated !== b.updated && day3.get(id)?.updated === b.updated;
+    });
+    const renamedOrRepriced = changedOnDay2.filter(([id, b]) => {
+      const before = day1.get(id)!;
+      return before.name !== b.name || before.price !== b.price;
+    });
+    const untouched = [...day3].filter(([id, b]) => day1.get(id)?.updated === b.updated).map(([id]) => id);
+    expect(untouched.length).toBeGreaterThan(0);
+    expect(renamedOrRepriced.length).toBeGreaterThan(0);
+    const versions = await withWarehouse((adapter) =>
+      adapter.query<{ id: string; n: number; froms: string; tos: string }>(
+        `select yelp_id as id, count(*) as n,
+                string_agg(cast(valid_from as varchar), ',' order by valid_from) as froms,
+                string_agg(cast(valid_to as varchar), ',' order by valid_from) as tos
+         from marts.dim_business group by yelp_id`,
+      ),
+    );
+    const byId = new Map(versions.map((v) => [v.id, v]));
+    for (const id of untouched) expect(byId.get(id)?.n, id).toBe(1);
+    for (const [id] of changedOnDay2) {
+      expect(byId.get(id), id).toMatchObject({
+        n: 2,
+        froms: `${DAYS[0]},${DAYS[1]}`,
+        tos: `${DAYS[1]},9999-12-31`,
+      });
+    }
+  });
+
+  it("day 3's build read only day 3's lake files; a full refresh gives the same tables", async () => {
+    expect(String(summaries[2]!.tasks.warehouse_build!.details!.dates)).toBe(DAYS[2]);
+    const incremental = await withWarehouse((adapter) => dumpWarehouse(adapter));
+    const fresh = await openTempWarehouse();
+    try {
+      const report = await buildWarehouse(
+        { adapter: fresh, store: openObjectStore(settings), cacheDir: tempDir('cache') },
+        { runDate: DAYS[2], fullRefresh: true },
+      );
+      expect(report.land.dates).toEqual(DAYS);
+      expect(await dumpWarehouse(fresh)).toEqual(incremental);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
