@@ -11,6 +11,7 @@ import { choose, fmix32, hash, opaqueId, opaqueIndex, pick, slug, unit, weighted
 import type { GroundTruth, TruthBusiness, TruthEvent, TruthReview, World } from './types.ts';
 import {
   ADJECTIVES,
+  AREA_CODES,
   EVENT_CATEGORIES,
   EVENT_NAMES,
   FIRST_NAMES,
@@ -294,8 +295,9 @@ export class SimWorld implements World {
     const v = this.version(p, 'phone', day);
     if (unit(this.seed, p.index, S.phone, v) < 0.04) return { phone: '', displayPhone: '' };
     const h = hash(this.seed, p.index, S.phone, v, 1);
-    const area = 201 + (h % 789);
-    const exchange = 200 + (Math.floor(h / 789) % 800);
+    const codes = AREA_CODES[p.county.state.code]!;
+    const area = codes[h % codes.length]!;
+    const exchange = 200 + (Math.floor(h / codes.length) % 800);
     const line = String(hash(this.seed, p.index, S.phone, v, 2) % 10000).padStart(4, '0');
     return { phone: `+1${area}${exchange}${line}`, displayPhone: `(${area}) ${exchange}-${line}` };
   }
