@@ -15,7 +15,7 @@ import { dumpWarehouse, expectMartsMatchSource, openTempWarehouse, tempDir } fro
 
 // Day 2 is three months on, so some businesses have been renamed or re-priced (the simulator
 // changes those every few years per business); day 3 is the day after.
-const DAYS = ['2026-01-05', '2026-04-05', '2026-04-06'];
+const DAYS = ['2026-01-05', '2026-04-05', '2026-04-06'] as const;
 
 /** The real daily pipeline, simulator to warehouse tests, for days 1–3 at a small scale. */
 describe.each(databaseBackends)('daily pipeline through lake and warehouse (%s)', (backend) => {
@@ -148,7 +148,7 @@ describe.each(databaseBackends)('daily pipeline through lake and warehouse (%s)'
         { adapter: fresh, store: openObjectStore(settings), cacheDir: tempDir('cache') },
         { runDate: DAYS[2], fullRefresh: true },
       );
-      expect(report.land.dates).toEqual(DAYS);
+      expect(report.land.dates).toEqual([...DAYS]);
       expect(await dumpWarehouse(fresh)).toEqual(incremental);
     } finally {
       await fresh.close();
