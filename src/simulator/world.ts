@@ -397,12 +397,12 @@ export class SimWorld implements World {
 
   private review(p: Profile, k: number, alias: string): TruthReview {
     const seed = this.seed;
-    // Review k's day inverts the review-count curve (k ≤ base: spread over the years before start).
+    // Review k's day inverts the review-count curve (k ≤ base: spread between opening and 2020).
     const day =
       k <= p.base
         ? p.openDay >= 0
           ? p.openDay
-          : p.start - Math.ceil(((p.base - k + 1) * 900) / p.base)
+          : p.start - Math.ceil(((p.base - k + 1) * Math.min(900, p.start - p.openDay)) / p.base)
         : p.start + Math.max(0, Math.ceil((k - p.base - p.phase) / p.rate));
     const second = pick(86_400, seed, p.index, S.reviewTime, k);
     const time = new Date(EPOCH_MS + day * DAY_MS + second * 1000).toISOString();
