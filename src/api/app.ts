@@ -16,6 +16,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { Schema } from '../oltp/schema.ts';
+import { metricsRoutes } from '../quality/metrics-route.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Cache } from './cache/cache.ts';
@@ -152,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(businessRoutes, { prefix: '/businesses' });
   await app.register(referenceRoutes);
   await app.register(authRoutes, { prefix: '/auth' });

@@ -128,8 +128,8 @@ describe.each(apiBackends)('fuzzing every OpenAPI operation on %s with %s cache'
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
   const validators = new Map<object, ValidateFunction>();
   const validatorFor = (schema: object) => {
-    let validate = validators.get(schema);
-    if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
+    const validate = validators.get(schema) ?? ajv.compile(schema);
+    validators.set(schema, validate);
     return validate;
   };
 

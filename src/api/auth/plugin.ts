@@ -34,13 +34,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('account', null);
 
-  app.addHook('onRoute', (route) => {
-    if (route.config?.auth) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const rule = request.routeOptions.config.auth;
-    if (!rule) return;
+  const authenticate = async (request: FastifyRequest) => {
+    const rule = request.routeOptions.config.auth!;
     const token = bearerToken(request);
     if (!token) throw unauthorized();
     const accountId = await app.tokens.verifyAccess(token);
@@ -57,6 +52,14 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       throw forbidden('Verify your e-mail address first (POST /auth/verify)');
     }
     request.account = account;
+  };
+
+  // Only routes that declare `config.auth` get the hook (and the bearer scheme in the OpenAPI doc).
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.auth) return;
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+    const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [...existing, authenticate];
   });
 });
 
