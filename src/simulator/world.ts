@@ -303,28 +303,28 @@ export class SimWorld implements World {
   }
 
   /** A street address and exact coordinates near the ZIP's point. */
-  private address(entity: number[], zipIndex: number) {
+  private address(entity: number, zipIndex: number) {
     const zip = this.geo.zips[zipIndex]!;
     const seed = this.seed;
-    const number = 1 + pick(9999, seed, ...entity, S.address);
-    const street = `${choose(STREETS, seed, ...entity, S.address, 1)} ${choose(STREET_SUFFIXES, seed, ...entity, S.address, 2)}`;
-    const unitRoll = unit(seed, ...entity, S.address, 3);
+    const number = 1 + pick(9999, seed, entity, S.address);
+    const street = `${choose(STREETS, seed, entity, S.address, 1)} ${choose(STREET_SUFFIXES, seed, entity, S.address, 2)}`;
+    const unitRoll = unit(seed, entity, S.address, 3);
     const address2 =
       unitRoll < 0.15
-        ? `Ste ${100 + pick(400, seed, ...entity, S.address, 4)}`
+        ? `Ste ${100 + pick(400, seed, entity, S.address, 4)}`
         : unitRoll < 0.2
-          ? `Unit ${1 + pick(30, seed, ...entity, S.address, 4)}`
+          ? `Unit ${1 + pick(30, seed, entity, S.address, 4)}`
           : unitRoll < 0.6
             ? ''
             : null;
     return {
       address1: `${number} ${street}`,
       address2,
-      address3: unit(seed, ...entity, S.address, 5) < 0.5 ? '' : null,
+      address3: unit(seed, entity, S.address, 5) < 0.5 ? '' : null,
       city: zip.city,
       zipCode: zip.zip,
-      latitude: zip.latitude + (unit(seed, ...entity, S.coords, 1) - 0.5) * 0.04,
-      longitude: zip.longitude + (unit(seed, ...entity, S.coords, 2) - 0.5) * 0.04,
+      latitude: zip.latitude + (unit(seed, entity, S.coords, 1) - 0.5) * 0.04,
+      longitude: zip.longitude + (unit(seed, entity, S.coords, 2) - 0.5) * 0.04,
     };
   }
 
@@ -338,7 +338,7 @@ export class SimWorld implements World {
     const firstName = firstVersion === nameVersion ? name : this.name(p, firstVersion);
     const alias = `${this.slug(firstName)}-${this.slug(this.geo.zips[p.zipIndex]!.city)}-${p.index + 1}`;
     const count = this.reviewCount(p, d);
-    const address = this.address([p.index], p.zipIndex);
+    const address = this.address(p.index, p.zipIndex);
     const imageRoll = hash(this.seed, p.index, S.image);
     return {
       id: p.id,
@@ -459,13 +459,14 @@ export class SimWorld implements World {
     let businessId: string | null = null;
     let zipIndex: number;
     let county: County;
-    let entity = [-1 - week, j];
+    // Events without a business get their own address stream (negative keys never clash with an index).
+    let entity = -1 - ((week + 1_000_000) * this.eventsPerWeek() + j);
     if (this.size > 0 && r(1) < 0.6) {
       const p = this.profile(pick(this.size, seed, week, j, S.event, 2));
       if (this.status(p, day) === 'open') businessId = p.id;
       zipIndex = p.zipIndex;
       county = p.county;
-      entity = [p.index];
+      entity = p.index;
     } else {
       county = this.geo.counties[weightedIndex(this.placementWeights, r(3))]!;
       zipIndex = county.zips[pick(county.zips.length, seed, week, j, S.event, 4)]!;
