@@ -9,6 +9,7 @@ import { registerRunCommand } from './run.ts';
 import { registerScheduleCommand } from './schedule.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSimCommands } from './sim.ts';
+import { registerStatusCommand } from './status.ts';
 import { registerTaskCommands } from './task.ts';
 import { registerWarehouseCommands } from './warehouse.ts';
 import { registerWorkerCommand } from './worker.ts';
@@ -31,6 +32,7 @@ registerBackfillCommand(program);
 registerWorkerCommand(program);
 registerScheduleCommand(program);
 registerAirflowCommands(program);
+registerStatusCommand(program);
 registerSimCommands(program);
 
 try {
