@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Settings } from '../../src/config/settings.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { rawDir } from '../../src/sources/raw-store.ts';
@@ -11,6 +11,9 @@ const SEED = 7;
 // A month apart: businesses open, close and change between the two runs.
 const DAY1 = '2026-01-05';
 const DAY2 = '2026-02-05';
+
+// The pipeline pulls every county of the US (~3,200 searches a day): slow on a busy machine.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe.each(databaseBackends)('daily pipeline on the simulator (%s)', (backend) => {
   let sim: SimulatorServer;

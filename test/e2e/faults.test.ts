@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import { expectMatchesTruth, rows, runDay, simSettings } from './truth.ts';
 
 const DAY = '2026-01-05';
+
+// The pipeline pulls every county of the US (~3,200 searches a day): slow on a busy machine.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe(`a pull through faults (${databaseBackends[0]})`, () => {
   let sim: SimulatorServer;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/common/logger.ts';
 import { selectTasks } from '../../src/orchestrator/graph.ts';
 import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
@@ -7,6 +7,9 @@ import { TEST_MODE_CALLS } from '../../src/sources/tasks.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import { testSettings } from '../support/settings.ts';
 import { rows } from './truth.ts';
+
+// The pipeline pulls every county of the US (~3,200 searches a day): slow on a busy machine.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe('test mode on the in-process simulator', () => {
   let database: TestDatabase;

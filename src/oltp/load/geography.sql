@@ -20,6 +20,7 @@ page as (
 insert into state (state_name, state_code, fips_code, country_id)
 select name, code, state_fips, (select country_id from country where country_code = 'US')
 from page
+order by code
 on conflict (state_code) do update
 set state_name = excluded.state_name, fips_code = excluded.fips_code, updated_at = now()
 where (state.state_name, state.fips_code) is distinct from (excluded.state_name, excluded.fips_code);
@@ -35,6 +36,7 @@ insert into county (fips_code, county_name, state_id)
 select c.fips, c.county_name, s.state_id
 from stg_census_county c
 join state s on s.fips_code = c.state_fips
+order by c.fips
 on conflict (fips_code) do update
 set county_name = excluded.county_name, state_id = excluded.state_id, updated_at = now()
 where (county.county_name, county.state_id) is distinct from (excluded.county_name, excluded.state_id);

@@ -1,11 +1,12 @@
 import path from 'node:path';
+import type { Settings } from '../../config/settings.ts';
 import type { Task } from '../../orchestrator/graph.ts';
 import { hasFile, listJsonLines, rawDir, readAllJsonLines, readJsonLines } from '../../sources/raw-store.ts';
 import { type CensusLine, censusFile, type StatesLine, statesFile } from '../../sources/tasks.ts';
 import { type CategoryLine, categoriesFile, type YelpLine } from '../../sources/yelp-pull.ts';
 import { loadGeography } from './geography.ts';
 import { withLoadTransaction } from './session.ts';
-import { loadYelp } from './yelp.ts';
+import { loadYelp, type YelpLoadInput } from './yelp.ts';
 
 export const loadGeographyTask: Task = {
   name: 'load_geography',
@@ -33,20 +34,29 @@ export const loadYelpTask: Task = {
   dependsOn: ['extract_yelp', 'load_geography'],
   description: "Load the day's Yelp pull: businesses, bridges, holdings, closures, reviews, events",
   async run(ctx) {
-    const dir = rawDir(ctx.settings, 'yelp', ctx.runDate);
-    const files = listJsonLines(path.join(dir, 'counties'));
-    async function* lines(): AsyncGenerator<YelpLine> {
-      for (const file of files) yield* readJsonLines<YelpLine>(file);
-    }
-    const categories = hasFile(categoriesFile(dir))
-      ? await readAllJsonLines<CategoryLine>(categoriesFile(dir))
-      : [];
-    ctx.log.info({ counties: files.length }, 'loading the yelp pull');
+    const { input, counties } = await yelpLoadInput(ctx.settings, ctx.runDate);
+    ctx.log.info({ counties }, 'loading the yelp pull');
     const counts = await withLoadTransaction(ctx.database, (session) =>
-      loadYelp(session, ctx.runDate, { lines: lines(), categories }),
+      loadYelp(session, ctx.runDate, input),
     );
-    return { rows: counts.business_holding ?? 0, details: { counties: files.length, ...counts } };
+    return { rows: counts.business_holding ?? 0, details: { counties, ...counts } };
   },
 };
+
+/** The kept raw pull of a date, as the Yelp load reads it. */
+export async function yelpLoadInput(
+  settings: Pick<Settings, 'stateDir'>,
+  date: string,
+): Promise<{ input: YelpLoadInput; counties: number }> {
+  const dir = rawDir(settings, 'yelp', date);
+  const files = listJsonLines(path.join(dir, 'counties'));
+  async function* lines(): AsyncGenerator<YelpLine> {
+    for (const file of files) yield* readJsonLines<YelpLine>(file);
+  }
+  const categories = hasFile(categoriesFile(dir))
+    ? await readAllJsonLines<CategoryLine>(categoriesFile(dir))
+    : [];
+  return { input: { lines: lines(), categories }, counties: files.length };
+}
 
 export const loadTasks: Task[] = [loadGeographyTask, loadYelpTask];

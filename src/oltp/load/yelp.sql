@@ -32,6 +32,7 @@ delete from stg_business_placed where state_id is null or county_id is null;
 
 insert into city (city_name, state_id, county_id)
 select distinct city, state_id, city_county_id from stg_business_placed
+order by state_id, city_county_id, city
 on conflict (state_id, county_id, city_name) do nothing;
 
 insert into business (
@@ -45,6 +46,7 @@ select b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone,
 from stg_business_placed b
 join city ci on ci.city_name = b.city and ci.state_id = b.state_id
             and ci.county_id is not distinct from b.city_county_id
+order by b.yelp_id
 on conflict (yelp_id) do update
 set alias = excluded.alias, name = excluded.name, url = excluded.url, image_url = excluded.image_url,
     phone = excluded.phone, display_phone = excluded.display_phone,
@@ -133,6 +135,7 @@ where br.business_id = bu.business_id
 
 insert into transaction_type (name)
 select distinct name from stg_business_transaction
+order by name
 on conflict (name) do nothing;
 
 create temp table stg_transaction_pair on commit drop as
@@ -194,6 +197,7 @@ where (review.business_id, review.user_id, review.url, review.text, review.ratin
 -- Events: their category (linked since 0002) and city.
 insert into event_category (name)
 select distinct category from stg_event where category is not null
+order by category
 on conflict (name) do nothing;
 
 create temp table stg_event_placed on commit drop as
@@ -208,6 +212,7 @@ order by e.yelp_event_id, e.county_fips;
 insert into city (city_name, state_id, county_id)
 select distinct city, state_id, city_county_id from stg_event_placed
 where city is not null and state_id is not null
+order by state_id, city_county_id, city
 on conflict (state_id, county_id, city_name) do nothing;
 
 insert into event (
@@ -224,6 +229,7 @@ left join business bu on bu.yelp_id = e.yelp_id
 left join event_category ec on ec.name = e.category
 left join city ci on ci.city_name = e.city and ci.state_id = e.state_id
                  and ci.county_id is not distinct from e.city_county_id
+order by e.yelp_event_id
 on conflict (yelp_event_id) do update
 set business_id = excluded.business_id, event_category_id = excluded.event_category_id,
     name = excluded.name, description = excluded.description, attending_count = excluded.attending_count,
