@@ -11,7 +11,9 @@ import { reconcile } from './reconcile.ts';
  */
 export const reconcileTask: Task = {
   name: 'reconcile',
-  dependsOn: ['warehouse_build'],
+  // After the data tests, not beside them: the DuckDB warehouse has one writer process at a time,
+  // and on BullMQ the two tasks may land in different processes.
+  dependsOn: ['warehouse_test'],
   description: 'Reconcile the source database with the warehouse; results to ops.check_result',
   async run(ctx) {
     const warehouse = await warehouseFor(ctx);

@@ -1,0 +1,184 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/common/logger.ts';
+import type { Settings } from '../../src/config/settings.ts';
+import type { SourceDatabase } from '../../src/oltp/database.ts';
+import { followRun, submitRun } from '../../src/orchestrator/bullmq.ts';
+import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
+import { runGraph } from '../../src/orchestrator/runner.ts';
+import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
+import { simSettings } from '../e2e/truth.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { dropQueues, redisUrl, spawnWorker, uniquePrefix, type WorkerProcess } from './workers.ts';
+
+const enabled = Boolean(process.env.TEST_DATABASE_URL && redisUrl);
+const slowGraph = path.join(import.meta.dirname, 'fixtures', 'daily-slow-graph.ts');
+const DAY1 = '2026-02-02';
+const DAY2 = '2026-02-09';
+
+const SOURCE_TABLES = [
+  'country',
+  'state',
+  'county',
+  'county_population',
+  'city',
+  'payment_level',
+  'business',
+  'business_category',
+  'business_category_bridge',
+  'transaction_type',
+  'business_transaction_bridge',
+  'business_holding',
+  'yelp_user',
+  'review',
+  'event_category',
+  'event',
+];
+
+/** Every source table, ordered, without the load-time timestamps that differ between two runs. */
+async function sourceTables(database: SourceDatabase) {
+  const dump: Record<string, unknown[]> = {};
+  for (const table of SOURCE_TABLES) {
+    const { rows } = await sql
+      .raw<Record<string, unknown>>(`select * from ${table} order by 1, 2`)
+      .execute(database.db);
+    dump[table] = rows.map(({ updated_at: _, ...row }) => row);
+  }
+  return dump;
+}
+
+/** The warehouse marts, ordered, as plain values. */
+async function warehouseTables(settings: Settings) {
+  const connection = await (await DuckDBInstance.create(new URL(settings.warehouseUrl).pathname)).connect();
+  try {
+    const tables = (
+      await connection.runAndReadAll(
+        `select table_name from information_schema.tables where table_schema = 'marts' order by 1`,
+      )
+    )
+      .getRowObjectsJS()
+      .map((r) => String(r.table_name));
+    const dump: Record<string, string> = {};
+    for (const table of tables) {
+      const reader = await connection
+        .runAndReadAll(`select * exclude (updated_at) from marts.${table} order by all`)
+        .catch(() => connection.runAndReadAll(`select * from marts.${table} order by all`));
+      dump[table] = JSON.stringify(reader.getRowsJson());
+    }
+    return dump;
+  } finally {
+    connection.closeSync();
+  }
+}
+
+describe.runIf(enabled)(
+  'the daily pipeline on two `gourmand worker` processes (real PostgreSQL and Redis)',
+  () => {
+    let sim: SimulatorServer;
+    let local: TestDatabase;
+    let server: TestDatabase;
+    let localSettings: Settings;
+    let remoteSettings: Settings;
+    const prefix = uniquePrefix();
+    const workers: WorkerProcess[] = [];
+
+    beforeAll(async () => {
+      sim = await startSimulator({ businesses: 400, seed: 21, date: DAY1 });
+      local = await createTestDatabase('postgres');
+      server = await createTestDatabase('postgres');
+      localSettings = simSettings(sim);
+      const remoteState = mkdtempSync(path.join(tmpdir(), 'gourmand-workers-'));
+      remoteSettings = simSettings(sim, {
+        GOURMAND_STATE_DIR: remoteState,
+        REDIS_URL: redisUrl!,
+        QUEUE_PREFIX: prefix,
+        TASK_BACKOFF_MS: '10',
+      });
+      const env = {
+        YELP_API_KEY: 'sim-yelp-key',
+        CENSUS_API_KEY: 'sim-census-key',
+        YELP_BASE_URL: sim.url,
+        CENSUS_BASE_URL: sim.url,
+        STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
+        SOURCE_RATE_PER_SECOND: '1000',
+        SOURCE_BACKOFF_MS: '1',
+        EXTRACT_CONCURRENCY: '8',
+        GOURMAND_STATE_DIR: remoteState,
+        DATABASE_URL: server.url!,
+        REDIS_URL: redisUrl!,
+        QUEUE_PREFIX: prefix,
+        TASK_BACKOFF_MS: '10',
+      };
+      const args = ['--graph', slowGraph, '--lock-duration-ms', '2000', '--stalled-interval-ms', '500'];
+      workers.push(spawnWorker(args, env), spawnWorker(args, env));
+      await Promise.all(workers.map((w) => w.waitFor('worker ready')));
+    });
+
+    afterAll(async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      if (redisUrl) await dropQueues(redisUrl, prefix);
+      await local?.close();
+      await server?.close();
+      await sim?.close();
+    });
+
+    const runBoth = async (date: string, duringRun?: (runId: number) => Promise<void>) => {
+      sim.setDate(date);
+      const inProcess = await runGraph({
+        graph: dailyGraph(),
+        runDate: date,
+        settings: localSettings,
+        database: local,
+        log: silentLogger,
+      });
+      const runId = await submitRun({
+        graph: dailyGraph(),
+        runDate: date,
+        settings: remoteSettings,
+        database: server,
+      });
+      await duringRun?.(runId);
+      const remote = await followRun({ graph: dailyGraph(), runId, database: server, log: silentLogger });
+      return { inProcess, remote };
+    };
+
+    it('day 1 on the workers gives exactly the tables of the in-process runner', async () => {
+      const { inProcess, remote } = await runBoth(DAY1);
+      expect(inProcess.status).toBe('succeeded');
+      expect(remote.status).toBe('succeeded');
+      expect(Object.keys(remote.tasks)).toEqual(Object.keys(inProcess.tasks));
+      expect(await sourceTables(server)).toEqual(await sourceTables(local));
+      expect(await warehouseTables(remoteSettings)).toEqual(await warehouseTables(localSettings));
+    });
+
+    it('day 2: a worker killed with SIGKILL mid-task has its job finished by the other, same final state', async () => {
+      let victim: WorkerProcess | undefined;
+      const { inProcess, remote } = await runBoth(DAY2, async () => {
+        victim = await Promise.race(
+          workers.map((w) => w.waitFor(`"runDate":"${DAY2}"`, 'load_yelp done, holding').then(() => w)),
+        );
+        await victim.stop('SIGKILL');
+      });
+      expect(inProcess.status).toBe('succeeded');
+      expect(remote.status).toBe('succeeded');
+      const attempts = await server.db
+        .selectFrom('ops.task_run')
+        .select(['attempt', 'status', 'error'])
+        .where('run_id', '=', remote.runId)
+        .where('task_name', '=', 'load_yelp')
+        .orderBy('attempt')
+        .execute();
+      expect(attempts).toEqual([
+        { attempt: 1, status: 'failed', error: 'worker lost (job stalled and was taken over)' },
+        { attempt: 2, status: 'succeeded', error: null },
+      ]);
+      expect(workers.find((w) => w !== victim)!.output()).toContain('load_yelp done, holding');
+      expect(await sourceTables(server)).toEqual(await sourceTables(local));
+      expect(await warehouseTables(remoteSettings)).toEqual(await warehouseTables(localSettings));
+    });
+  },
+);
