@@ -2,6 +2,14 @@
 -- row (and bumps updated_at) only when a value differs, so re-running a date changes nothing.
 -- :run_date is replaced by the load with a date literal.
 
+-- Temporary tables have no statistics until analyzed; without them a million-row load gets
+-- nested-loop plans.
+analyze stg_business;
+analyze stg_business_category;
+analyze stg_business_transaction;
+analyze stg_review;
+analyze stg_event;
+
 -- One row per business (a business can turn up under two counties' searches), placed in its
 -- state and the county it was searched under.
 create temp table stg_business_placed on commit drop as
