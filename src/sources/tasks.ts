@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { SourceError } from '../common/errors.ts';
@@ -78,7 +79,8 @@ export const extractYelpTask: Task = {
   dependsOn: ['migrate', 'extract_census', 'extract_states'],
   description: 'Pull businesses per county (and categories, reviews, events) from Yelp Fusion',
   async run(ctx) {
-    const mode = await resolveMode(ctx);
+    const dir = rawDir(ctx.settings, 'yelp', ctx.runDate);
+    const mode = await resolveMode(ctx, dir);
     const counties = await yelpCounties(ctx.settings, ctx.runDate);
     const { yelp } = await sourceEndpoints(ctx);
     const http = sourceHttp(ctx, 'yelp', yelp, {
@@ -90,7 +92,7 @@ export const extractYelpTask: Task = {
       client,
       counties,
       mode,
-      dir: rawDir(ctx.settings, 'yelp', ctx.runDate),
+      dir,
       known: await knownBusinesses(ctx),
       concurrency: ctx.settings.extractConcurrency,
       log: ctx.log,
@@ -122,14 +124,22 @@ async function cachedOutcome(file: string) {
   return { rows, details: { calls: 0, cached: 'yes' } };
 }
 
-/** `auto`: the first day (no business yet) is a full pull, every later day a daily one. */
-async function resolveMode(ctx: TaskContext): Promise<YelpMode> {
+/**
+ * `auto`: the first day (no business yet) is a full pull, every later day a daily one. The mode a
+ * date's pull started with is kept beside it, so a resumed pull goes on the way it began.
+ */
+async function resolveMode(ctx: TaskContext, dir: string): Promise<YelpMode> {
   const setting = ctx.settings.extractMode;
   if (setting === 'full' || setting === 'daily' || setting === 'test') return setting;
+  const file = path.join(dir, 'mode.json');
+  if (hasFile(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { mode: YelpMode }).mode;
   const { rows } = await sql<{ any: boolean }>`select exists (select 1 from business) as any`.execute(
     ctx.database.db,
   );
-  return rows[0]?.any ? 'daily' : 'full';
+  const mode: YelpMode = rows[0]?.any ? 'daily' : 'full';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify({ mode }));
+  return mode;
 }
 
 /** Census counties with their state's USPS code ("Autauga County, AL"). */
