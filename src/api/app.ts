@@ -99,10 +99,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     },
   );
-  // Postgres text cannot hold NUL: refuse it here rather than as a database error in a handler.
-  app.addHook('preValidation', async (request) => {
-    if (hasNul(request.query) || hasNul(request.params) || hasNul(request.body)) {
-      throw badRequest('Text must not contain NUL characters');
+  // After validation, because coercion turns "Infinity" or 1e400 into numbers that pass Ajv's
+  // integer and range checks; Postgres text cannot hold NUL. Either is a 400 here, not a database error.
+  app.addHook('preHandler', async (request) => {
+    for (const part of [request.params, request.query, request.body]) {
+      const problem = unsafeValue(part);
+      if (problem) throw badRequest(problem);
     }
   });
   // Every route documents the error shape; handlers never repeat it.
@@ -198,8 +200,15 @@ export function loginRateLimit(settings: Settings): RateLimitOptions | false {
   return max > 0 ? { max, timeWindow: MINUTE, keyGenerator: (request) => `login:${request.ip}` } : false;
 }
 
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
-  return false;
+function unsafeValue(value: unknown): string | undefined {
+  if (typeof value === 'string')
+    return value.includes('\u0000') ? 'Text must not contain NUL characters' : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'Numbers must be finite';
+  if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) {
+      const problem = unsafeValue(item);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
 }

@@ -126,6 +126,8 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
     expectError(await get('/businesses/999999'), 404);
     expectError(await get('/businesses/abc'), 400);
     expectError(await get('/businesses/99999999999999999999'), 400);
+    expectError(await get('/businesses/Infinity'), 400);
+    expectError(await get('/businesses?limit=1e400'), 400);
   });
 
   it("returns a business's holdings within a date range, paged", async () => {
