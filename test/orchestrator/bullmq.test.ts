@@ -9,7 +9,7 @@ import { startReceiver, type WebhookReceiver } from '../quality/webhook-receiver
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testSettings } from '../support/settings.ts';
 import { graph } from './fixtures/diamond-graph.ts';
-import { dropQueues, redisUrl, spawnWorker, uniquePrefix, type WorkerProcess } from './workers.ts';
+import { redisUrl, spawnWorkers, stopWorkers, uniquePrefix, type WorkerProcess } from './workers.ts';
 
 const fixture = path.join(import.meta.dirname, 'fixtures', 'diamond-graph.ts');
 // Worker processes share one database: the real server. Both services are required when set.
@@ -53,13 +53,11 @@ describe.runIf(enabled)('BullMQ workers (real PostgreSQL and Redis)', () => {
       ALERT_BACKOFF_MS: '10',
     };
     const args = ['--graph', fixture, '--lock-duration-ms', '2000', '--stalled-interval-ms', '500'];
-    workers.push(spawnWorker(args, env), spawnWorker(args, env));
-    await Promise.all(workers.map((w) => w.waitFor('worker ready')));
+    workers.push(...(await spawnWorkers(2, args, env)));
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    if (redisUrl) await dropQueues(redisUrl, prefix);
+    await stopWorkers(workers, prefix);
     await receiver?.close();
     await server?.close();
     await local?.close();

@@ -13,7 +13,14 @@ import { runGraph } from '../../src/orchestrator/runner.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { simSettings } from '../e2e/truth.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { dropQueues, redisUrl, spawnWorker, uniquePrefix, type WorkerProcess } from './workers.ts';
+import {
+  redisUrl,
+  settingsEnv,
+  spawnWorkers,
+  stopWorkers,
+  uniquePrefix,
+  type WorkerProcess,
+} from './workers.ts';
 
 const enabled = Boolean(process.env.TEST_DATABASE_URL && redisUrl);
 const slowGraph = path.join(import.meta.dirname, 'fixtures', 'daily-slow-graph.ts');
@@ -98,29 +105,14 @@ describe.runIf(enabled)(
         QUEUE_PREFIX: prefix,
         TASK_BACKOFF_MS: '10',
       });
-      const env = {
-        YELP_API_KEY: 'sim-yelp-key',
-        CENSUS_API_KEY: 'sim-census-key',
-        YELP_BASE_URL: sim.url,
-        CENSUS_BASE_URL: sim.url,
-        STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
-        SOURCE_RATE_PER_SECOND: '1000',
-        SOURCE_BACKOFF_MS: '1',
-        EXTRACT_CONCURRENCY: '8',
-        GOURMAND_STATE_DIR: remoteState,
-        DATABASE_URL: server.url!,
-        REDIS_URL: redisUrl!,
-        QUEUE_PREFIX: prefix,
-        TASK_BACKOFF_MS: '10',
-      };
+      // The workers load exactly these settings, with the server database.
+      const env = { ...settingsEnv(remoteSettings), DATABASE_URL: server.url!, LOG_LEVEL: 'info' };
       const args = ['--graph', slowGraph, '--lock-duration-ms', '2000', '--stalled-interval-ms', '500'];
-      workers.push(spawnWorker(args, env), spawnWorker(args, env));
-      await Promise.all(workers.map((w) => w.waitFor('worker ready')));
+      workers.push(...(await spawnWorkers(2, args, env)));
     });
 
     afterAll(async () => {
-      await Promise.all(workers.map((w) => w.stop()));
-      if (redisUrl) await dropQueues(redisUrl, prefix);
+      await stopWorkers(workers, prefix);
       await local?.close();
       await server?.close();
       await sim?.close();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { type SettingKey, type Settings, settingDefs } from '../../src/config/settings.ts';
 
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
 
@@ -70,4 +71,27 @@ export async function dropQueues(url: string, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The environment that makes a child process load these settings (what workers of a test share). */
+export function settingsEnv(settings: Settings): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, def] of Object.entries(settingDefs)) {
+    const value = settings[key as SettingKey];
+    if (value !== undefined) env[def.env] = String(value);
+  }
+  return env;
+}
+
+/** `count` workers with the same arguments and environment, ready to take jobs. */
+export async function spawnWorkers(count: number, args: string[], env: Record<string, string>) {
+  const workers = Array.from({ length: count }, () => spawnWorker(args, env));
+  await Promise.all(workers.map((w) => w.waitFor('worker ready')));
+  return workers;
+}
+
+/** Stops the workers and deletes their queues. */
+export async function stopWorkers(workers: WorkerProcess[], prefix: string) {
+  await Promise.all(workers.map((w) => w.stop()));
+  if (redisUrl) await dropQueues(redisUrl, prefix);
 }
