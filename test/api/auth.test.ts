@@ -175,3 +175,27 @@ describe.each(apiBackends)('rate limits on %s with %s cache', (backend, cacheKin
     expect((await ctx.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });
+
+describe.each(apiBackends)('per-client rate limit buckets on %s with %s cache', (backend, cacheKind) => {
+  let ctx: ApiContext;
+  beforeAll(async () => {
+    ctx = await createApiContext(backend, cacheKind, { API_RATE_LIMIT: '3' });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('counts a signed-in client by its account, apart from its IP', async () => {
+    const session = await signUp(ctx);
+    const states = async (headers: Record<string, string> = {}) => {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++)
+        codes.push((await ctx.app.inject({ method: 'GET', url: '/states', headers })).statusCode);
+      return codes;
+    };
+    expect(await states()).toEqual([200, 200, 200, 429]);
+    expect(await states(session.auth)).toEqual([200, 200, 200, 429]);
+    // A garbage token does not buy a fresh budget: it counts against the IP.
+    expect(await states({ authorization: 'Bearer garbage' })).toEqual([429, 429, 429, 429]);
+  });
+});
