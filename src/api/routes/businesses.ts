@@ -102,7 +102,8 @@ const HoldingsQuery = z.object({
 });
 type HoldingsQuery = z.infer<typeof HoldingsQuery>;
 
-export function toSummary(row: BusinessListRow): BusinessSummary {
+/** The fields a list row and a detail row share. */
+function identity(row: BusinessListRow | BusinessDetailRow) {
   return {
     id: row.business_id,
     yelpId: row.yelp_id,
@@ -112,6 +113,12 @@ export function toSummary(row: BusinessListRow): BusinessSummary {
     rating: row.rating ?? null,
     reviewCount: row.review_count ?? null,
     isClosed: row.is_closed,
+  };
+}
+
+export function toSummary(row: BusinessListRow): BusinessSummary {
+  return {
+    ...identity(row),
     city: row.city_name,
     stateCode: row.state_code,
     latitude: row.latitude,
@@ -121,14 +128,7 @@ export function toSummary(row: BusinessListRow): BusinessSummary {
 
 export function toDetail(row: BusinessDetailRow): BusinessDetail {
   return {
-    id: row.business_id,
-    yelpId: row.yelp_id,
-    alias: row.alias,
-    name: row.name,
-    price: (row.price as BusinessDetail['price']) ?? null,
-    rating: row.rating ?? null,
-    reviewCount: row.review_count ?? null,
-    isClosed: row.is_closed,
+    ...identity(row),
     url: row.url,
     imageUrl: row.image_url,
     phone: row.phone,
