@@ -37,6 +37,7 @@ from stg_business_placed
 where state_id is null or county_id is null;
 
 delete from stg_business_placed where state_id is null or county_id is null;
+analyze stg_business_placed;
 
 insert into city (city_name, state_id, county_id)
 select distinct city, state_id, city_county_id from stg_business_placed
@@ -52,8 +53,9 @@ select b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone,
        b.latitude, b.longitude, b.address1, b.address2_clean, b.address3_clean, b.zip_code, ci.city_id,
        b.county_id, b.distance, false, :run_date, :run_date, null
 from stg_business_placed b
+-- coalesce, not "is not distinct from": only an equality join can be hashed at a million rows.
 join city ci on ci.city_name = b.city and ci.state_id = b.state_id
-            and ci.county_id is not distinct from b.city_county_id
+            and coalesce(ci.county_id, 0) = coalesce(b.city_county_id, 0)
 order by b.yelp_id
 on conflict (yelp_id) do update
 set alias = excluded.alias, name = excluded.name, url = excluded.url, image_url = excluded.image_url,
@@ -124,6 +126,7 @@ from stg_business_category s
 join stg_business_placed b on b.yelp_id = s.yelp_id
 join business bu on bu.yelp_id = s.yelp_id
 join business_category c on c.alias = s.alias;
+analyze stg_category_pair;
 
 insert into business_category_bridge (business_id, category_id)
 select business_id, category_id from stg_category_pair
@@ -152,6 +155,7 @@ from stg_business_transaction s
 join stg_business_placed b on b.yelp_id = s.yelp_id
 join business bu on bu.yelp_id = s.yelp_id
 join transaction_type t on t.name = s.name;
+analyze stg_transaction_pair;
 
 insert into business_transaction_bridge (business_id, transaction_type_id)
 select business_id, transaction_type_id from stg_transaction_pair
@@ -236,7 +240,7 @@ from stg_event_placed e
 left join business bu on bu.yelp_id = e.yelp_id
 left join event_category ec on ec.name = e.category
 left join city ci on ci.city_name = e.city and ci.state_id = e.state_id
-                 and ci.county_id is not distinct from e.city_county_id
+                 and coalesce(ci.county_id, 0) = coalesce(e.city_county_id, 0)
 order by e.yelp_event_id
 on conflict (yelp_event_id) do update
 set business_id = excluded.business_id, event_category_id = excluded.event_category_id,
