@@ -15,6 +15,7 @@ import { simSettings } from '../e2e/truth.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   redisUrl,
+  runCli,
   settingsEnv,
   spawnWorkers,
   stopWorkers,
@@ -94,7 +95,7 @@ describe.runIf(enabled)(
     const workers: WorkerProcess[] = [];
 
     beforeAll(async () => {
-      sim = await startSimulator({ businesses: 400, seed: 21, date: DAY1 });
+      sim = await startSimulator({ businesses: 250, seed: 21, date: DAY1 });
       local = await createTestDatabase('postgres');
       server = await createTestDatabase('postgres');
       localSettings = simSettings(sim);
@@ -138,11 +139,27 @@ describe.runIf(enabled)(
       return { inProcess, remote };
     };
 
-    it('day 1 on the workers gives exactly the tables of the in-process runner', async () => {
-      const { inProcess, remote } = await runBoth(DAY1);
+    it('day 1 submitted with `gourmand run --executor bullmq` gives exactly the tables of the in-process runner', async () => {
+      sim.setDate(DAY1);
+      const inProcess = await runGraph({
+        graph: dailyGraph(),
+        runDate: DAY1,
+        settings: localSettings,
+        database: local,
+        log: silentLogger,
+      });
       expect(inProcess.status).toBe('succeeded');
-      expect(remote.status).toBe('succeeded');
-      expect(Object.keys(remote.tasks)).toEqual(Object.keys(inProcess.tasks));
+      const cli = await runCli(['run', '--executor', 'bullmq', '--date', DAY1], {
+        ...settingsEnv(remoteSettings),
+        DATABASE_URL: server.url!,
+        LOG_LEVEL: 'info',
+      });
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).toMatch(new RegExp(`^Run \\d+ for ${DAY1}: succeeded`));
+      for (const task of Object.keys(inProcess.tasks))
+        expect(cli.stdout).toMatch(new RegExp(`${task}\\s+succeeded`));
+      // Progress while following: the count of settled tasks up to all of them.
+      expect(cli.stderr).toContain(`10/${Object.keys(inProcess.tasks).length} tasks settled`);
       expect(await sourceTables(server)).toEqual(await sourceTables(local));
       expect(await warehouseTables(remoteSettings)).toEqual(await warehouseTables(localSettings));
     });

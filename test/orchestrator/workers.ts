@@ -22,7 +22,12 @@ export interface WorkerProcess {
 
 /** Starts `gourmand worker` in a child process with the given environment additions. */
 export function spawnWorker(args: string[], env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [bin, 'worker', ...args], {
+  return spawnGourmand(['worker', ...args], env);
+}
+
+/** Starts a long-running `gourmand <args>` (worker, schedule) whose output a test can wait for. */
+export function spawnGourmand(args: string[], env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,4 +99,23 @@ export async function spawnWorkers(count: number, args: string[], env: Record<st
 export async function stopWorkers(workers: WorkerProcess[], prefix: string) {
   await Promise.all(workers.map((w) => w.stop()));
   if (redisUrl) await dropQueues(redisUrl, prefix);
+}
+
+/** Runs `gourmand <args>` without blocking this process (a simulator in it keeps answering). */
+export function runCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
 }
