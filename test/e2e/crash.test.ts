@@ -99,7 +99,8 @@ describe.each(databaseBackends)('a load killed mid-transaction (%s)', (backend) 
   });
 
   it('leaves the previous state, and the re-run ends exactly as an undisturbed run', async () => {
-    const settings = simSettings(sim);
+    // Daily mode from day 1 on: what is under test is the load's atomicity, not the full pull.
+    const settings = simSettings(sim, { EXTRACT_MODE: 'daily' });
     const extracts = selectTasks(dailyGraph(), ['extract_yelp', 'load_geography'], true);
     let server: TestDatabase | undefined;
     const pgliteDir = path.join(mkdtempSync(path.join(tmpdir(), 'gourmand-crash-')), 'pglite');

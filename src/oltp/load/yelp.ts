@@ -131,13 +131,7 @@ export async function loadYelp(
             spools.closed.write([line.id]);
             break;
           case 'quarantine':
-            quarantined.push({
-              source: 'yelp',
-              entity: line.entity,
-              key: line.key,
-              reason: line.reason,
-              record: line.record,
-            });
+            quarantined.push({ ...line, source: 'yelp' });
             break;
         }
       }
@@ -153,13 +147,7 @@ export async function loadYelp(
     async function* categories(): AsyncGenerator<CopyValue[]> {
       for await (const line of input.categories) {
         if (line.t === 'quarantine') {
-          quarantined.push({
-            source: 'yelp',
-            entity: line.entity,
-            key: line.key,
-            reason: line.reason,
-            record: line.record,
-          });
+          quarantined.push({ ...line, source: 'yelp' });
           continue;
         }
         const c = line.r as YelpCategory;
