@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
@@ -101,33 +101,25 @@ export async function exportLake(
         : range.low === null
           ? `where updated_at <= ${quoteLiteral(range.high)}::timestamptz`
           : `where updated_at > ${quoteLiteral(range.low)}::timestamptz and updated_at <= ${quoteLiteral(range.high)}::timestamptz`;
-      const select = `select ${shape.columns.map((c) => quoteIdent(c.name)).join(', ')} from ${quoteIdent(table.name)} ${where} order by ${table.key.map(quoteIdent).join(', ')}`;
-      const csv = path.join(work, `${table.name}.csv`);
-      const parquet = path.join(work, `${table.name}.parquet`);
-      await copySelectToCsv(database, select, csv);
-      const columns = shape.columns
-        .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.duckType)}`)
-        .join(', ');
-      const reader = await conn.runAndReadAll(
-        `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
-           columns = {${columns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
-         to ${quoteLiteral(parquet)} (format parquet, compression zstd)`,
-      );
-      const rowCount = Number(reader.getRowsJS()[0]?.[0] ?? 0);
-      const key = `${partitionPrefix(table.name, date)}part-0000.parquet`;
-      await store.putFile(key, parquet);
-      const { size } = await stat(parquet);
-      await rm(csv, { force: true });
-      await rm(parquet, { force: true });
+      const files = await exportChunks(database, store, conn, {
+        table: table.name,
+        key: table.key,
+        columns: shape.columns,
+        where,
+        prefix: partitionPrefix(table.name, date),
+        work,
+      });
+      const rowCount = files.reduce((sum, f) => sum + f.rows, 0);
       // Anything else in the partition is a leftover of an earlier export of this date.
-      const stale = (await store.list(partitionPrefix(table.name, date))).filter((k) => k !== key);
+      const keep = new Set(files.map((f) => f.key));
+      const stale = (await store.list(partitionPrefix(table.name, date))).filter((k) => !keep.has(k));
       await store.delete(stale);
       manifest.tables[table.name] = {
         table: table.name,
         low: range.low,
         high: range.high,
         rows: rowCount,
-        files: [{ key, rows: rowCount, bytes: size }],
+        files,
         columns: shape.columns,
       };
       log.info({ table: table.name, rows: rowCount, date }, `exported ${rowCount} ${table.name} rows`);
@@ -163,6 +155,73 @@ export async function exportLake(
     duck.closeSync();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Rows per Parquet file: big exports are split by key range so copying and converting overlap. */
+export const CHUNK_ROWS = 250_000;
+
+interface ChunkJob {
+  table: string;
+  key: readonly string[];
+  columns: LakeColumn[];
+  where: string;
+  prefix: string;
+  work: string;
+}
+
+/**
+ * Copies the selected rows out of the source in key-range chunks and has DuckDB turn each
+ * chunk's CSV into a sorted Parquet file, converting chunk i while chunk i+1 is being copied.
+ */
+async function exportChunks(
+  database: SourceDatabase,
+  store: ObjectStore,
+  conn: DuckDBConnection,
+  job: ChunkJob,
+): Promise<ManifestFile[]> {
+  const first = quoteIdent(job.key[0]!);
+  const from = `from ${quoteIdent(job.table)} ${job.where}`;
+  const { rows } = await sql<{ n: number; lo: number | null; hi: number | null }>`
+    select count(*)::bigint as n, min(${sql.raw(first)})::bigint as lo, max(${sql.raw(first)})::bigint as hi ${sql.raw(from)}
+  `.execute(database.db);
+  const { n, lo, hi } = rows[0]!;
+  const chunks =
+    lo === null || hi === null ? 1 : Math.max(1, Math.min(Math.ceil(n / CHUNK_ROWS), hi - lo + 1));
+  const step = lo === null || hi === null ? 0 : Math.ceil((hi - lo + 1) / chunks);
+  const columnList = job.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const duckColumns = job.columns
+    .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.duckType)}`)
+    .join(', ');
+  const files: ManifestFile[] = [];
+  let converting: Promise<void> = Promise.resolve();
+  for (let i = 0; i < chunks; i++) {
+    const range =
+      chunks === 1
+        ? ''
+        : `${job.where ? 'and' : 'where'} ${first} >= ${lo! + i * step} and ${first} < ${lo! + (i + 1) * step}`;
+    const csv = path.join(job.work, `${job.table}-${i}.csv`);
+    const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
+    const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
+    await copySelectToCsv(database, `select ${columnList} ${from} ${range}`, csv);
+    await converting;
+    converting = (async () => {
+      const reader = await conn.runAndReadAll(
+        `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
+           columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"')
+           order by ${job.key.map(quoteIdent).join(', ')})
+         to ${quoteLiteral(parquet)} (format parquet)`,
+      );
+      await store.putFile(key, parquet);
+      const { size } = await stat(parquet);
+      files.push({ key, rows: Number(reader.getRowsJS()[0]?.[0] ?? 0), bytes: size });
+      await rm(csv, { force: true });
+      await rm(parquet, { force: true });
+    })();
+    // Awaited before the next conversion or at the end; until then a failure must not count as unhandled.
+    converting.catch(() => {});
+  }
+  await converting;
+  return files;
 }
 
 export async function readManifest(store: ObjectStore, date: string): Promise<Manifest | undefined> {

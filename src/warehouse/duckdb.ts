@@ -28,6 +28,8 @@ export class DuckDbAdapter implements WarehouseAdapter {
     try {
       const instance = await DuckDBInstance.create(file);
       const conn = await instance.connect();
+      // A daily build rewrites a few tables; checkpoint at close rather than in the middle of it.
+      await conn.run("set checkpoint_threshold = '1GB'");
       return new DuckDbAdapter(file, instance, conn);
     } catch (error) {
       throw new DatabaseError(`Cannot open the DuckDB warehouse ${file}: ${errorMessage(error)}`);
