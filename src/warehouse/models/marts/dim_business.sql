@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Businesses, type 2: one row per version with its validity window, payment level folded in.",
   "tests": [
     { "unique": "business_key" },

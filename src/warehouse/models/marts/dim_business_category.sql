@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Yelp categories, type 2.",
   "tests": [
     { "unique": "business_category_key" },

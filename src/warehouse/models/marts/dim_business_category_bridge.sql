@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Which categories a business had and when (validity window of the link itself).",
   "tests": [
     { "unique": ["business_id", "category_id", "valid_from"] },

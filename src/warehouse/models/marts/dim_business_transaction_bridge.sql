@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Which transaction types a business offered and when.",
   "tests": [
     { "unique": ["business_id", "transaction_type_id", "valid_from"] },

@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Yelp events, type 2 from their snapshot, with their category.",
   "tests": [
     { "unique": "event_key" },

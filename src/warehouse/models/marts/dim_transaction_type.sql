@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Yelp transaction types (pickup, delivery, restaurant_reservation), type 2.",
   "tests": [
     { "unique": "transaction_type_key" },

@@ -1,5 +1,5 @@
 /* {
-  "materialized": "table",
+  "materialized": "view",
   "description": "Yelp users, type 2 (the profile URL under its own name: the original stored it as BusinessCategoryName).",
   "tests": [
     { "unique": "user_key" },
