@@ -186,18 +186,23 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     }
   };
 
-  /** Dependents (transitively) of a task that failed for good are recorded as skipped, once. */
+  /**
+   * Dependents (transitively) of a task that failed for good are recorded as skipped, once: a task
+   * below two failed upstreams (or reached by two workers at once) keeps its first record.
+   */
   const skipDownstream = async (task: Task, run: RunJobData) => {
-    const seen = new Set<string>();
-    const visit = async (name: string, reason: string) => {
+    const recorded = new Set((await taskRows(database, run.runId)).map((row) => row.task_name));
+    const visit = async (name: string) => {
       for (const next of dependents.get(name) ?? []) {
-        if (seen.has(next.name)) continue;
-        seen.add(next.name);
-        await runLog.recordSkipped(run.runId, next.name, reason);
-        await visit(next.name, `upstream task ${next.name} did not succeed`);
+        if (recorded.has(next.name)) continue;
+        recorded.add(next.name);
+        await runLog
+          .recordSkipped(run.runId, next.name, `upstream task ${name} did not succeed`)
+          .catch((error) => log.debug({ err: String(error) }, `${next.name} was already recorded`));
+        await visit(next.name);
       }
     };
-    await visit(task.name, `upstream task ${task.name} did not succeed`);
+    await visit(task.name);
   };
 
   const processTask = async (job: Job<TaskJobData>, _token?: string, signal?: AbortSignal) => {

@@ -112,6 +112,19 @@ describe.runIf(enabled)('BullMQ workers (real PostgreSQL and Redis)', () => {
     ]);
   });
 
+  it('a task below two failed upstreams is skipped once', async () => {
+    const remote = await runOnWorkers('2026-04-17');
+    const inProcess = await runInProcess('2026-04-17');
+    expect(remote.status).toBe('failed');
+    expect([remote.tasks.transform_a!.status, remote.tasks.transform_b!.status]).toEqual([
+      'failed',
+      'failed',
+    ]);
+    const publish = (await taskRuns(server, remote.runId)).filter((r) => r.task_name === 'publish');
+    expect(publish).toEqual([{ task_name: 'publish', attempt: 1, status: 'skipped' }]);
+    expect(await taskRuns(server, remote.runId)).toEqual(await taskRuns(local, inProcess.runId));
+  });
+
   it('a worker killed with SIGKILL mid-task has its job finished by the other worker', async () => {
     const runId = await submitRun({
       graph: graph(),

@@ -108,7 +108,7 @@ describe.runIf(enabled)(
       });
       // The workers load exactly these settings, with the server database.
       const env = { ...settingsEnv(remoteSettings), DATABASE_URL: server.url!, LOG_LEVEL: 'info' };
-      const args = ['--graph', slowGraph, '--lock-duration-ms', '2000', '--stalled-interval-ms', '500'];
+      const args = ['--graph', slowGraph, '--lock-duration-ms', '5000', '--stalled-interval-ms', '1000'];
       workers.push(...(await spawnWorkers(2, args, env)));
     });
 
@@ -154,7 +154,7 @@ describe.runIf(enabled)(
         DATABASE_URL: server.url!,
         LOG_LEVEL: 'info',
       });
-      expect(cli.code).toBe(0);
+      expect(cli.code, `${cli.stdout}\n${cli.stderr.slice(-3000)}`).toBe(0);
       expect(cli.stdout).toMatch(new RegExp(`^Run \\d+ for ${DAY1}: succeeded`));
       for (const task of Object.keys(inProcess.tasks))
         expect(cli.stdout).toMatch(new RegExp(`${task}\\s+succeeded`));
