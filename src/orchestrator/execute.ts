@@ -24,6 +24,11 @@ export function parseExecutor(value: string): ExecutorName {
 export function executorFor(name: ExecutorName): Execute {
   if (name === 'in-process') return runGraph;
   return async (options) => {
+    if (options.database.kind !== 'postgres') {
+      throw new ConfigError(
+        'The bullmq executor needs DATABASE_URL (the PostgreSQL server the workers use); the embedded database is one process only',
+      );
+    }
     const runId = await submitRun(options);
     return followRun({ ...options, runId });
   };
