@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.ts';
 import type { Settings } from '../../src/config/settings.ts';
+import { LAKE_TABLES } from '../../src/lake/tables.ts';
 import type { SourceDatabase } from '../../src/oltp/database.ts';
 import { followRun, submitRun } from '../../src/orchestrator/bullmq.ts';
 import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
@@ -28,31 +29,12 @@ const slowGraph = path.join(import.meta.dirname, 'fixtures', 'daily-slow-graph.t
 const DAY1 = '2026-02-02';
 const DAY2 = '2026-02-09';
 
-const SOURCE_TABLES = [
-  'country',
-  'state',
-  'county',
-  'county_population',
-  'city',
-  'payment_level',
-  'business',
-  'business_category',
-  'business_category_bridge',
-  'transaction_type',
-  'business_transaction_bridge',
-  'business_holding',
-  'yelp_user',
-  'review',
-  'event_category',
-  'event',
-];
-
 /** Every source table, ordered, without the load-time timestamps that differ between two runs. */
 async function sourceTables(database: SourceDatabase) {
   const dump: Record<string, unknown[]> = {};
-  for (const table of SOURCE_TABLES) {
+  for (const { name: table, key } of LAKE_TABLES) {
     const { rows } = await sql
-      .raw<Record<string, unknown>>(`select * from ${table} order by 1, 2`)
+      .raw<Record<string, unknown>>(`select * from ${table} order by ${key.join(', ')}`)
       .execute(database.db);
     dump[table] = rows.map(({ updated_at: _, ...row }) => row);
   }
