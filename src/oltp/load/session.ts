@@ -6,6 +6,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseError } from '../../common/errors.ts';
 import type { DatabaseKind, SourceDatabase } from '../database.ts';
 
+/** Memory per sort or hash of a load on the server (the load is one session at a time). */
+const LOAD_WORK_MEM = '256MB';
+
 export type CopyValue = string | number | boolean | null | undefined;
 export type RowSource = Iterable<readonly CopyValue[]> | AsyncIterable<readonly CopyValue[]>;
 
@@ -32,6 +35,8 @@ export async function withLoadTransaction<T>(
     const client = await database.pool!.connect();
     try {
       await client.query('begin');
+      // Sorts and hash joins over a million staged rows spill to disk at the default 4 MB.
+      await client.query(`set local work_mem = '${LOAD_WORK_MEM}'`);
       const result = await fn({
         kind: 'postgres',
         exec: async (script) => {

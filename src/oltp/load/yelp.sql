@@ -119,7 +119,8 @@ insert into business_category (alias, title)
 select distinct on (alias) alias, title from stg_business_category order by alias
 on conflict (alias) do nothing;
 
--- Bridges of today's businesses: (re)open what they carry, close (valid_to) what they dropped.
+-- Bridges of today's businesses: end (valid_to) what they dropped, then (re)open what they carry;
+-- ending first keeps a first load from scanning the rows it has just inserted.
 create temp table stg_category_pair on commit drop as
 select distinct bu.business_id, c.category_id
 from stg_business_category s
@@ -127,12 +128,6 @@ join stg_business_placed b on b.yelp_id = s.yelp_id
 join business bu on bu.yelp_id = s.yelp_id
 join business_category c on c.alias = s.alias;
 analyze stg_category_pair;
-
-insert into business_category_bridge (business_id, category_id)
-select business_id, category_id from stg_category_pair
-on conflict (business_id, category_id) do update
-set valid_to = null, updated_at = now()
-where business_category_bridge.valid_to is not null;
 
 update business_category_bridge br
 set valid_to = :run_date, updated_at = now()
@@ -143,6 +138,13 @@ where br.business_id = bu.business_id
   and not exists (
     select 1 from stg_category_pair p where p.business_id = br.business_id and p.category_id = br.category_id
   );
+
+insert into business_category_bridge (business_id, category_id)
+select business_id, category_id from stg_category_pair
+order by business_id, category_id
+on conflict (business_id, category_id) do update
+set valid_to = null, updated_at = now()
+where business_category_bridge.valid_to is not null;
 
 insert into transaction_type (name)
 select distinct name from stg_business_transaction
@@ -157,12 +159,6 @@ join business bu on bu.yelp_id = s.yelp_id
 join transaction_type t on t.name = s.name;
 analyze stg_transaction_pair;
 
-insert into business_transaction_bridge (business_id, transaction_type_id)
-select business_id, transaction_type_id from stg_transaction_pair
-on conflict (business_id, transaction_type_id) do update
-set valid_to = null, updated_at = now()
-where business_transaction_bridge.valid_to is not null;
-
 update business_transaction_bridge br
 set valid_to = :run_date, updated_at = now()
 from business bu
@@ -173,6 +169,13 @@ where br.business_id = bu.business_id
     select 1 from stg_transaction_pair p
     where p.business_id = br.business_id and p.transaction_type_id = br.transaction_type_id
   );
+
+insert into business_transaction_bridge (business_id, transaction_type_id)
+select business_id, transaction_type_id from stg_transaction_pair
+order by business_id, transaction_type_id
+on conflict (business_id, transaction_type_id) do update
+set valid_to = null, updated_at = now()
+where business_transaction_bridge.valid_to is not null;
 
 -- Reviews and their users.
 insert into yelp_user (yelp_user_id, profile_url, image_url, name)
