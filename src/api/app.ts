@@ -31,6 +31,7 @@ import { meRoutes } from './routes/me.ts';
 import { noteRoutes } from './routes/notes.ts';
 import { referenceRoutes } from './routes/reference.ts';
 import { ErrorBody, json } from './schema.ts';
+import { helmetHeaders } from './security-headers.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -137,7 +138,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  await app.register(helmet, { global: true });
+  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
+  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
+  await app.register(helmet, { global: false });
+  const securityHeaders = helmetHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
   if (settings.apiCorsOrigins) {
     await app.register(cors, { origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()) });
   }
