@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/oltp/database.ts';
+import { migrate } from '../../src/oltp/migrate.ts';
+import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
+import { startS3, type TestS3 } from '../lake/s3.ts';
+import { tempDir } from './helpers.ts';
+
+const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
+
+/** The real `gourmand` in a child process, asynchronously: the S3 server runs in this process. */
+function gourmand(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The lake and warehouse commands through the real CLI, on a PGlite state folder and an S3 lake. */
+describe('gourmand lake and warehouse commands', () => {
+  let s3: TestS3;
+  let env: Record<string, string>;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    stateDir = tempDir('cli');
+    const database = await openPglite(path.join(stateDir, 'pglite'));
+    await migrate(database);
+    await seedFixture(database);
+    await simulateFixtureDay(database, 0);
+    await database.close();
+    env = {
+      GOURMAND_STATE_DIR: stateDir,
+      LAKE_URL: 's3://lake/cli',
+      S3_ENDPOINT: s3.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      DATABASE_URL: '',
+    };
+  });
+  afterAll(async () => {
+    await s3?.close();
+  });
+
+  it('exports to S3, builds the warehouse from it and runs the data tests', async () => {
+    const date = FIXTURE_DAYS[0];
+    const exported = await gourmand(['lake', 'export', '--date', date], env);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/business\s+12\s+1/);
+    expect(await s3.store('cli').list('business/')).toEqual([`business/dt=${date}/part-0000.parquet`]);
+
+    const ls = await gourmand(['lake', 'ls'], env);
+    expect(ls.stdout.trim()).toBe(date);
+
+    const built = await gourmand(['warehouse', 'build', '--date', date], env);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/fct_business_holding\s+incremental\s+full\s+12/);
+
+    const tested = await gourmand(['warehouse', 'test', '--date', date], env);
+    expect(tested.code, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.stdout).toMatch(/test\(s\): 0 failed/);
+
+    const instance = await DuckDBInstance.create(path.join(stateDir, 'warehouse.duckdb'));
+    const conn = await instance.connect();
+    try {
+      const reader = await conn.runAndReadAll('select count(*)::int as n from marts.fct_business_holding');
+      expect(reader.getRowObjectsJS()).toEqual([{ n: 12 }]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
+
+  it('prints the lineage, and refuses a BigQuery warehouse with a clear error', async () => {
+    const graph = await gourmand(['warehouse', 'graph'], env);
+    expect(graph.code).toBe(0);
+    expect(graph.stdout).toContain(
+      'marts.fct_business_holding (incremental) <- stg_business_holding, dim_business',
+    );
+    const bigquery = await gourmand(['warehouse', 'build', '--date', FIXTURE_DAYS[0]], {
+      ...env,
+      WAREHOUSE_URL: 'bigquery://project/dataset',
+    });
+    expect(bigquery.code).toBe(2);
+    expect(bigquery.stderr).toMatch(/BigQuery adapter is not available in this build/);
+  });
+});
