@@ -1,3 +1,4 @@
+import { apiTasks } from '../api/tasks.ts';
 import { lakeTasks } from '../lake/tasks.ts';
 import { loadTasks } from '../oltp/load/tasks.ts';
 import { migrateTask } from '../oltp/tasks.ts';
@@ -11,5 +12,5 @@ import type { TaskGraph } from './graph.ts';
  * so the lineage of a daily run reads top to bottom here.
  */
 export function dailyGraph(): TaskGraph {
-  return [migrateTask, ...sourceTasks, ...loadTasks, ...lakeTasks, ...warehouseTasks, ...qualityTasks];
+  return [migrateTask, ...sourceTasks, ...loadTasks, ...apiTasks, ...lakeTasks, ...warehouseTasks, ...qualityTasks];
 }
