@@ -134,6 +134,7 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
     expect(report.models.map((m) => m.name).sort()).toEqual([
       'dim_review',
       'dim_user',
+      'int_county_activity',
       'rpt_county_per_capita',
       'rpt_state_per_capita',
     ]);

@@ -9,8 +9,8 @@ import { type RunSummary, runGraph } from '../../src/orchestrator/runner.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { openWarehouse, type WarehouseAdapter } from '../../src/warehouse/adapter.ts';
 import { buildWarehouse } from '../../src/warehouse/runner.ts';
+import { simSettings } from '../e2e/truth.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-import { testSettings } from '../support/settings.ts';
 import { dumpWarehouse, expectMartsMatchSource, openTempWarehouse, tempDir } from './helpers.ts';
 
 // Day 2 is three months on, so some businesses have been renamed or re-priced (the simulator
@@ -49,16 +49,7 @@ describe.each(databaseBackends)('daily pipeline through lake and warehouse (%s)'
 
   beforeAll(async () => {
     sim = await startSimulator({ businesses: 300, seed: 11, date: DAYS[0], searchDepthCap: 240 });
-    settings = testSettings({
-      YELP_API_KEY: 'sim-yelp-key',
-      CENSUS_API_KEY: 'sim-census-key',
-      YELP_BASE_URL: sim.url,
-      CENSUS_BASE_URL: sim.url,
-      STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
-      SOURCE_RATE_PER_SECOND: '1000',
-      SOURCE_BACKOFF_MS: '1',
-      EXTRACT_CONCURRENCY: '8',
-    });
+    settings = simSettings(sim);
     database = await createTestDatabase(backend);
     for (const date of DAYS) {
       sim.setDate(date);

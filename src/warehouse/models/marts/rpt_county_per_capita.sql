@@ -10,34 +10,9 @@ with counties as (
 
 ),
 
-businesses as (
+activity as (
 
-    select * from {{ ref('dim_business') }}
-    where is_current and not is_closed
-
-),
-
-reviews as (
-
-    select * from {{ ref('dim_review') }}
-    where is_current
-
-),
-
-business_counts as (
-
-    select county_id, count(*) as businesses
-    from businesses
-    group by county_id
-
-),
-
-review_counts as (
-
-    select businesses.county_id, count(*) as reviews
-    from reviews
-    join businesses on businesses.business_id = reviews.business_id
-    group by businesses.county_id
+    select * from {{ ref('int_county_activity') }}
 
 ),
 
@@ -49,13 +24,12 @@ final as (
         counties.county_name,
         counties.state_code,
         counties.population,
-        coalesce(business_counts.businesses, 0) as businesses,
-        coalesce(review_counts.reviews, 0) as reviews,
-        100000.0 * coalesce(business_counts.businesses, 0) / nullif(counties.population, 0) as businesses_per_100k,
-        100000.0 * coalesce(review_counts.reviews, 0) / nullif(counties.population, 0) as reviews_per_100k
+        coalesce(activity.businesses, 0) as businesses,
+        coalesce(activity.reviews, 0) as reviews,
+        100000.0 * coalesce(activity.businesses, 0) / nullif(counties.population, 0) as businesses_per_100k,
+        100000.0 * coalesce(activity.reviews, 0) / nullif(counties.population, 0) as reviews_per_100k
     from counties
-    left join business_counts on business_counts.county_id = counties.county_id
-    left join review_counts on review_counts.county_id = counties.county_id
+    left join activity on activity.county_id = counties.county_id
 
 )
 

@@ -1,0 +1,49 @@
+/* {
+  "materialized": "view",
+  "description": "Per county: open businesses (current, not closed) and the current reviews of those businesses.",
+  "tests": [{ "unique": "county_id" }, { "not_null": "county_id" }]
+} */
+
+with businesses as (
+
+    select business_id, county_id from {{ ref('dim_business') }}
+    where is_current and not is_closed
+
+),
+
+reviews as (
+
+    select business_id from {{ ref('dim_review') }}
+    where is_current
+
+),
+
+business_counts as (
+
+    select county_id, count(*) as businesses
+    from businesses
+    group by county_id
+
+),
+
+review_counts as (
+
+    select businesses.county_id, count(*) as reviews
+    from reviews
+    join businesses on businesses.business_id = reviews.business_id
+    group by businesses.county_id
+
+),
+
+final as (
+
+    select
+        business_counts.county_id,
+        business_counts.businesses,
+        coalesce(review_counts.reviews, 0) as reviews
+    from business_counts
+    left join review_counts on review_counts.county_id = business_counts.county_id
+
+)
+
+select * from final
