@@ -225,42 +225,40 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
       .where('task_name', '=', task.name)
       .where('status', '=', 'running')
       .execute();
+    // Resources (an open DuckDB file, ...) are released before dependents are enqueued: the next
+    // task may start at once in another process and need them.
     const resources = new Resources();
-    try {
-      const result = await runAttempt({
-        task,
-        runId,
-        runDate,
-        attempt: (mine.at(-1)?.attempt ?? 0) + 1,
-        settings,
-        database,
-        log: taskLog,
-        signal: signal ?? new AbortController().signal,
-        resources,
-        runLog,
-      });
-      if (result.status === 'succeeded') {
-        taskLog.info({ rows: result.outcome?.rows }, `${task.name} succeeded`);
-        await enqueueReadyDependents(task, job.data);
-        return result.outcome?.rows ?? null;
-      }
-      const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (finalAttempt) {
-        taskLog.error({ err: result.error }, `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`);
-        await skipDownstream(task, job.data);
-        await callHook(
-          hooks,
-          'taskFailed',
-          { runId, runDate, task: task.name, attempts: job.attemptsMade + 1, error: result.error },
-          taskLog,
-        );
-      } else {
-        taskLog.warn({ err: result.error }, `${task.name} failed; BullMQ retries it with backoff`);
-      }
-      throw new Error(result.error);
-    } finally {
-      await resources.disposeAll(taskLog);
+    const result = await runAttempt({
+      task,
+      runId,
+      runDate,
+      attempt: (mine.at(-1)?.attempt ?? 0) + 1,
+      settings,
+      database,
+      log: taskLog,
+      signal: signal ?? new AbortController().signal,
+      resources,
+      runLog,
+    }).finally(() => resources.disposeAll(taskLog));
+    if (result.status === 'succeeded') {
+      taskLog.info({ rows: result.outcome?.rows }, `${task.name} succeeded`);
+      await enqueueReadyDependents(task, job.data);
+      return result.outcome?.rows ?? null;
     }
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (finalAttempt) {
+      taskLog.error({ err: result.error }, `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`);
+      await skipDownstream(task, job.data);
+      await callHook(
+        hooks,
+        'taskFailed',
+        { runId, runDate, task: task.name, attempts: job.attemptsMade + 1, error: result.error },
+        taskLog,
+      );
+    } else {
+      taskLog.warn({ err: result.error }, `${task.name} failed; BullMQ retries it with backoff`);
+    }
+    throw new Error(result.error);
   };
 
   /** Runs when every task job of the run has settled: the run's outcome comes from ops.task_run. */
