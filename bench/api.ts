@@ -136,7 +136,11 @@ async function main() {
       rounds.sort((a, b) => a.hit.rps / a.bare.rps - b.hit.rps / b.bare.rps);
       const { bare: reference, hit } = rounds[Math.floor(ROUNDS / 2)]!;
       rows.push(row(`${c.name}: bare node:http, same ${c.bytes}-byte body`, reference, reference));
-      rows.push(row(`${c.name}: cache hit (${targets.cacheKind})`, hit, reference));
+      const ratios = rounds.map((r) => (r.hit.rps / r.bare.rps).toFixed(2));
+      rows.push({
+        ...row(`${c.name}: cache hit (${targets.cacheKind})`, hit, reference),
+        'all rounds': ratios.join(' '),
+      });
       rows.push(row(`${c.name}: cache miss (${targets.databaseKind})`, await measure(c.miss), reference));
     }
   } finally {
