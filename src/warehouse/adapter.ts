@@ -17,6 +17,13 @@ export interface WarehouseAdapter {
   relationExists(schema: string, name: string): Promise<boolean>;
   /** Runs `fn` in one transaction: all of it is visible or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** `create or replace table relation as select`. */
+  replaceTable(relation: string, select: string): Promise<void>;
+  replaceView(relation: string, select: string): Promise<void>;
+  /** Inserts the select's rows, matching columns by name. */
+  insertByName(relation: string, select: string): Promise<void>;
+  /** `alias.*` without the given columns. */
+  starExcept(alias: string, columns: readonly string[]): string;
   /** A relation over Parquet files (local paths), with a `dt` column set to `extractDate`. */
   readParquet(files: readonly string[], extractDate: string): string;
   /** Macros models may call as `{{ name(args) }}`; each returns SQL text. */

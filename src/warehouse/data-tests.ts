@@ -139,7 +139,7 @@ export async function runDataTests(
   const results: DataTestResult[] = [];
   for (const test of compileTests(adapter, project, options.select)) {
     const failuresRelation = adapter.relation('test_failures', test.name);
-    await adapter.exec(`create or replace table ${failuresRelation} as\n${test.sql}`);
+    await adapter.replaceTable(failuresRelation, test.sql);
     const failures = (await adapter.query<{ n: number }>(`select count(*) as n from ${failuresRelation}`))[0]!
       .n;
     const status = failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail';

@@ -75,6 +75,22 @@ export class DuckDbAdapter implements WarehouseAdapter {
     }
   }
 
+  async replaceTable(relation: string, select: string) {
+    await this.exec(`create or replace table ${relation} as\n${select}`);
+  }
+
+  async replaceView(relation: string, select: string) {
+    await this.exec(`create or replace view ${relation} as\n${select}`);
+  }
+
+  async insertByName(relation: string, select: string) {
+    await this.exec(`insert into ${relation} by name\n${select}`);
+  }
+
+  starExcept(alias: string, columns: readonly string[]) {
+    return `${alias}.* exclude (${columns.join(', ')})`;
+  }
+
   readParquet(files: readonly string[], extractDate: string) {
     return `(select *, date ${quoteLiteral(extractDate)} as dt from read_parquet([${files.map(quoteLiteral).join(', ')}]))`;
   }

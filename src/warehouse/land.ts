@@ -54,11 +54,11 @@ export async function landLake(
         const source = adapter.readParquet(files, date);
         const replace = options.fullRefresh && !created.has(table.table);
         if (replace || !(await adapter.relationExists('lake', table.table))) {
-          await adapter.exec(`create or replace table ${target} as select * from ${source} where false`);
+          await adapter.replaceTable(target, `select * from ${source} where false`);
           created.add(table.table);
         }
         await adapter.exec(`delete from ${target} where dt = cast('${date}' as date)`);
-        await adapter.exec(`insert into ${target} by name select * from ${source}`);
+        await adapter.insertByName(target, `select * from ${source}`);
         result.rows += table.rows;
       }
       await adapter.exec(`delete from ${landed} where extract_date = cast('${date}' as date)`);

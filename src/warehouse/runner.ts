@@ -109,26 +109,24 @@ async function buildModel(
   const exists = materialized === 'view' ? false : await adapter.relationExists(model.layer, model.name);
   switch (materialized) {
     case 'view':
-      await adapter.exec(`create or replace view ${self} as\n${compile(false)}`);
+      await adapter.replaceView(self, compile(false));
       return { ...base, mode: 'view', rows: 0 };
     case 'table':
-      await adapter.transaction(() => adapter.exec(`create or replace table ${self} as\n${compile(false)}`));
+      await adapter.transaction(() => adapter.replaceTable(self, compile(false)));
       return { ...base, mode: 'full', rows: await countRows(adapter, self) };
     case 'incremental': {
       if (run.fullRefresh || !exists) {
-        await adapter.transaction(() =>
-          adapter.exec(`create or replace table ${self} as\n${compile(false)}`),
-        );
+        await adapter.transaction(() => adapter.replaceTable(self, compile(false)));
         return { ...base, mode: 'full', rows: await countRows(adapter, self) };
       }
       const keys = [model.config.unique_key!].flat();
       const batch = adapter.relation('_gourmand', `batch_${model.name}`);
       const merged = await adapter.transaction(async () => {
-        await adapter.exec(`create or replace table ${batch} as\n${compile(true)}`);
+        await adapter.replaceTable(batch, compile(true));
         await adapter.exec(
           `delete from ${self} as t where exists (select 1 from ${batch} as b where ${keys.map((k) => `b.${k} = t.${k}`).join(' and ')})`,
         );
-        await adapter.exec(`insert into ${self} by name select * from ${batch}`);
+        await adapter.insertByName(self, `select * from ${batch}`);
         const n = await countRows(adapter, batch);
         await adapter.exec(`drop table ${batch}`);
         return n;

@@ -34,7 +34,7 @@ export async function applySnapshotDate(
   if (!exists) {
     await adapter.exec(
       `create table ${target} as
-       select b.* exclude (extracted_on), ${snapshotId} as snapshot_id, ${day} as valid_from,
+       select ${adapter.starExcept('b', ['extracted_on'])}, ${snapshotId} as snapshot_id, ${day} as valid_from,
               cast(null as date) as valid_to, true as is_current
        from ${batch} as b where false`,
     );
@@ -63,9 +63,9 @@ export async function applySnapshotDate(
   const opened = await adapter.query<{ n: number }>(
     `select count(*) as n from ${work} as b where b.is_changed and not b.is_deleted`,
   );
-  await adapter.exec(
-    `insert into ${target} by name
-     select b.* exclude (extracted_on, has_current, is_changed, is_deleted), ${snapshotId} as snapshot_id,
+  await adapter.insertByName(
+    target,
+    `select ${adapter.starExcept('b', ['extracted_on', 'has_current', 'is_changed', 'is_deleted'])}, ${snapshotId} as snapshot_id,
             ${day} as valid_from, cast(null as date) as valid_to, true as is_current
      from ${work} as b
      where b.is_changed and not b.is_deleted`,
