@@ -226,3 +226,28 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
     expectError(malformed, 400);
   });
 });
+
+describe('CORS when origins are configured', () => {
+  let ctx: ApiContext;
+  beforeAll(async () => {
+    ctx = await createApiContext(apiBackends[0]![0], 'memory', { API_CORS_ORIGINS: 'https://app.example' });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('allows the listed origin and no other', async () => {
+    const allowed = await ctx.app.inject({
+      method: 'GET',
+      url: '/states',
+      headers: { origin: 'https://app.example' },
+    });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const other = await ctx.app.inject({
+      method: 'GET',
+      url: '/states',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
