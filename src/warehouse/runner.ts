@@ -116,26 +116,33 @@ async function buildModel(
       return { ...base, mode: 'full', rows: await countRows(adapter, self) };
     case 'incremental': {
       if (run.fullRefresh || !exists) {
-        await adapter.transaction(() => adapter.replaceTable(self, compile(false)));
+        await adapter.transaction(async () => {
+          await adapter.replaceTable(self, compile(false));
+          await recordApplied(adapter, model.name, await landedDates(adapter, run.runDate), true);
+        });
         return { ...base, mode: 'full', rows: await countRows(adapter, self) };
       }
       const keys = [model.config.unique_key!].flat();
       const batch = adapter.relation('_gourmand', `batch_${model.name}`);
+      const dates = await pendingDates(adapter, model.name, run.runDate);
       const merged = await adapter.transaction(async () => {
-        await adapter.replaceTable(batch, compile(true));
+        await adapter.replaceTable(batch, compile(true, dates));
         await adapter.exec(
           `delete from ${self} as t where exists (select 1 from ${batch} as b where ${keys.map((k) => `b.${k} = t.${k}`).join(' and ')})`,
         );
         await adapter.insertByName(self, `select * from ${batch}`);
         const n = await countRows(adapter, batch);
         await adapter.exec(`drop table ${batch}`);
+        await recordApplied(adapter, model.name, dates, false);
         return n;
       });
       return { ...base, mode: 'incremental', rows: merged };
     }
     case 'snapshot': {
       const rebuild = run.fullRefresh || !exists;
-      const dates = rebuild ? await landedDates(adapter, run.runDate) : run.land.dates;
+      const dates = rebuild
+        ? await landedDates(adapter, run.runDate)
+        : await pendingDates(adapter, model.name, run.runDate);
       const opened = await adapter.transaction(async () => {
         if (rebuild) await adapter.exec(`drop table if exists ${self}`);
         let total = 0;
@@ -149,11 +156,51 @@ async function buildModel(
             !rebuild || i > 0,
           );
         }
+        await recordApplied(adapter, model.name, dates, rebuild);
         return total;
       });
       return { ...base, mode: rebuild ? 'full' : 'incremental', rows: opened };
     }
   }
+}
+
+const APPLIED = 'applied_date';
+
+/**
+ * The extract dates an incremental model or snapshot still has to take in: every landed date up to
+ * the run date it has not applied yet (a day whose build failed or skipped the model is caught up),
+ * plus the run date itself (a re-run replaces it).
+ */
+async function pendingDates(adapter: WarehouseAdapter, model: string, runDate: string): Promise<string[]> {
+  const applied = adapter.relation('_gourmand', APPLIED);
+  await adapter.exec(`create table if not exists ${applied} (model varchar, extract_date date)`);
+  const rows = await adapter.query<{ d: string }>(
+    `select distinct cast(l.extract_date as varchar) as d from ${adapter.relation('_gourmand', META_LANDED)} as l
+     where l.extract_date <= cast('${runDate}' as date)
+       and (l.extract_date = cast('${runDate}' as date)
+            or not exists (select 1 from ${applied} as a where a.model = '${model}' and a.extract_date = l.extract_date))
+     order by d`,
+  );
+  return rows.map((row) => row.d);
+}
+
+async function recordApplied(
+  adapter: WarehouseAdapter,
+  model: string,
+  dates: readonly string[],
+  replace: boolean,
+) {
+  const applied = adapter.relation('_gourmand', APPLIED);
+  await adapter.exec(`create table if not exists ${applied} (model varchar, extract_date date)`);
+  await adapter.exec(
+    replace
+      ? `delete from ${applied} where model = '${model}'`
+      : `delete from ${applied} where model = '${model}' and extract_date in (${dates.map((d) => `cast('${d}' as date)`).join(', ') || 'null'})`,
+  );
+  if (dates.length === 0) return;
+  await adapter.exec(
+    `insert into ${applied} values ${dates.map((d) => `('${model}', cast('${d}' as date))`).join(', ')}`,
+  );
 }
 
 async function landedDates(adapter: WarehouseAdapter, runDate: string): Promise<string[]> {
