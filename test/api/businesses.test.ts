@@ -186,7 +186,7 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining([
-        '/businesses/',
+        '/businesses',
         '/businesses/{id}',
         '/businesses/{id}/holdings',
         '/states',

@@ -162,7 +162,7 @@ export function toDetail(row: BusinessDetailRow): BusinessDetail {
 /** Read routes of businesses: the list, one business, its daily history. All cached. */
 export async function businessRoutes(app: FastifyInstance) {
   app.get<{ Querystring: ListQuery }>(
-    '/',
+    '',
     {
       config: { cache: { tags: () => ['businesses'] } },
       schema: {
