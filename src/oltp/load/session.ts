@@ -6,8 +6,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseError } from '../../common/errors.ts';
 import type { DatabaseKind, SourceDatabase } from '../database.ts';
 
-/** Memory per sort or hash of a load on the server (the load is one session at a time). */
-const LOAD_WORK_MEM = '256MB';
+/** Memory per sort, hash and for temporary tables of a load on the server (one load at a time). */
+const LOAD_MEMORY = '256MB';
 
 export type CopyValue = string | number | boolean | null | undefined;
 export type RowSource = Iterable<readonly CopyValue[]> | AsyncIterable<readonly CopyValue[]>;
@@ -35,8 +35,9 @@ export async function withLoadTransaction<T>(
     const client = await database.pool!.connect();
     try {
       await client.query('begin');
-      // Sorts and hash joins over a million staged rows spill to disk at the default 4 MB.
-      await client.query(`set local work_mem = '${LOAD_WORK_MEM}'`);
+      // Sorts, hash joins and temporary (staging) tables over a million rows spill to disk at the
+      // defaults (4 MB, 8 MB). temp_buffers only takes effect before the session's first temp table.
+      await client.query(`set local work_mem = '${LOAD_MEMORY}'; set local temp_buffers = '${LOAD_MEMORY}'`);
       const result = await fn({
         kind: 'postgres',
         exec: async (script) => {
