@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiContext,
   apiBackends,
+  cacheBackends,
   createApiContext,
   expectError,
   JWT_SECRET,
@@ -144,7 +145,10 @@ describe.each(apiBackends)('accounts and tokens on %s with %s cache', (backend, 
   });
 });
 
-describe.each(apiBackends)('rate limits on %s with %s cache', (backend, cacheKind) => {
+// Rate limits live in memory or in Redis, never in the database: one database backend is enough.
+const limiterBackends = cacheBackends.map((cache) => ['pglite', cache] as const);
+
+describe.each(limiterBackends)('rate limits on %s with %s cache', (backend, cacheKind) => {
   let ctx: ApiContext;
   beforeAll(async () => {
     ctx = await createApiContext(backend, cacheKind, { API_LOGIN_RATE_LIMIT: '3', API_RATE_LIMIT: '5' });
@@ -176,7 +180,7 @@ describe.each(apiBackends)('rate limits on %s with %s cache', (backend, cacheKin
   });
 });
 
-describe.each(apiBackends)('per-client rate limit buckets on %s with %s cache', (backend, cacheKind) => {
+describe.each(limiterBackends)('per-client rate limit buckets on %s with %s cache', (backend, cacheKind) => {
   let ctx: ApiContext;
   beforeAll(async () => {
     ctx = await createApiContext(backend, cacheKind, { API_RATE_LIMIT: '3' });
