@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
+import { ValidationError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import { copySelectToCsv } from './copy-out.ts';
@@ -55,19 +56,25 @@ interface Range {
 }
 
 /**
- * The watermark range of `date`: from the previous date's high watermark to now — or, when a
- * later date was already exported (a backfill), to that date's low watermark, so ranges never
- * overlap. Re-exporting a date re-derives the same lower bound and so replaces its partition.
+ * The watermark range of `date`: from the previous date's high watermark to now. Re-exporting the
+ * latest date re-derives the same lower bound and so replaces its partition. An earlier date cannot be
+ * exported again: the source keeps only each row's latest version, so the rows changed since would
+ * vanish from it.
  */
 async function rangeFor(database: SourceDatabase, table: string, date: string, now: string): Promise<Range> {
-  const { rows } = await sql<{ before: string | null; after: string | null }>`
+  const { rows } = await sql<{ before: string | null; latest: string | null }>`
     select
       (select high_watermark::text from ops.lake_watermark
         where table_name = ${table} and extract_date < ${date} order by extract_date desc limit 1) as before,
-      (select low_watermark::text from ops.lake_watermark
-        where table_name = ${table} and extract_date > ${date} order by extract_date limit 1) as after
+      (select max(extract_date)::text from ops.lake_watermark where table_name = ${table}) as latest
   `.execute(database.db);
-  return { low: rows[0]?.before ?? null, high: rows[0]?.after ?? now };
+  const latest = rows[0]?.latest;
+  if (latest && latest > date) {
+    throw new ValidationError(
+      `Lake export of ${date}: ${table} was already exported for ${latest}; only the latest date (or a later one) can be exported, since rows changed after ${date} are no longer in the source as they were`,
+    );
+  }
+  return { low: rows[0]?.before ?? null, high: now };
 }
 
 /**

@@ -6,7 +6,8 @@ import type { WarehouseAdapter } from './adapter.ts';
 /**
  * Brings lake partitions into the warehouse's `lake` schema: one table per lake table holding
  * every extracted row version with its extract date `dt`. A full refresh reads every partition
- * up to the run date; otherwise only the run date's partitions and any date not landed before.
+ * up to the run date; otherwise only the run date's partitions and any date not landed before or
+ * re-exported since (its manifest's exportedAt changed).
  * `source('lake', 't')` in a model reads these tables.
  */
 export interface LandResult {
@@ -32,20 +33,29 @@ export async function landLake(
     `create table if not exists ${landed} (table_name varchar, extract_date date, exported_at varchar, primary key (table_name, extract_date))`,
   );
   const available = (await listExportDates(store)).filter((date) => date <= options.runDate);
-  const already = new Set(
+  // A date is (re)landed when it is the run date, was never landed, or was re-exported since.
+  const landedAt = new Map(
     (
-      await adapter.query<{ d: string }>(`select distinct cast(extract_date as varchar) as d from ${landed}`)
-    ).map((row) => row.d),
+      await adapter.query<{ d: string; at: string }>(
+        `select cast(extract_date as varchar) as d, min(exported_at) as at from ${landed} group by 1`,
+      )
+    ).map((row) => [row.d, row.at]),
   );
-  const dates = options.fullRefresh
-    ? available
-    : available.filter((date) => date === options.runDate || !already.has(date));
+  const manifests = new Map(
+    await Promise.all(available.map(async (date) => [date, await readManifest(store, date)] as const)),
+  );
+  const dates = available.filter(
+    (date) =>
+      options.fullRefresh ||
+      date === options.runDate ||
+      landedAt.get(date) !== manifests.get(date)?.exportedAt,
+  );
   const result: LandResult = { dates, filesRead: [], rows: 0 };
   await adapter.transaction(async () => {
     if (options.fullRefresh) await adapter.exec(`delete from ${landed}`);
     const created = new Set<string>();
     for (const date of dates) {
-      const manifest = await readManifest(store, date);
+      const manifest = manifests.get(date);
       if (!manifest) continue;
       for (const table of Object.values(manifest.tables)) {
         const target = adapter.relation('lake', table.table);
@@ -70,6 +80,13 @@ export async function landLake(
           .join(', ')}) as t(table_name)`,
       );
       log.info({ date, tables: Object.keys(manifest.tables).length }, `landed lake partitions of ${date}`);
+    }
+    // Incremental models and snapshots must take a re-landed date in again.
+    const applied = adapter.relation(META, 'applied_date');
+    if (dates.length > 0 && (await adapter.relationExists(META, 'applied_date'))) {
+      await adapter.exec(
+        `delete from ${applied} where extract_date in (${dates.map((d) => `cast('${d}' as date)`).join(', ')})`,
+      );
     }
   });
   return result;

@@ -115,6 +115,10 @@ describe.each(databaseBackends)('lake export on %s', (backend) => {
     expect(rows).toEqual([{ table_name: 'business', rows: 1 }]);
   });
 
+  it('refuses to export a date older than the latest export', async () => {
+    await expect(exportLake(database, store, FIXTURE_DAYS[0])).rejects.toThrow(/only the latest date/);
+  });
+
   it('an export killed midway, then re-run, leaves the same files as an undisturbed one', async () => {
     await simulateFixtureDay(database, 2);
     const undisturbed = new FileStore(mkdtempSync(path.join(tmpdir(), 'gourmand-lake-')));

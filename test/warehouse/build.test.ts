@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLake } from '../../src/lake/export.ts';
 import { FileStore } from '../../src/lake/store.ts';
@@ -140,6 +141,32 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
       expect(day3.land.dates).toEqual([FIXTURE_DAYS[2]]);
       expect(day3.models.find((m) => m.name === 'fct_business_holding')).toMatchObject({ rows: 12 + 13 });
       expect(await dumpWarehouse(other)).toEqual(expected);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('an earlier date whose manifest changed is landed again and asks for a full refresh of the snapshots', async () => {
+    // A copy of the lake, so the other tests keep theirs.
+    const copy = new FileStore(tempDir('lake-copy'));
+    cpSync(store.root, copy.root, { recursive: true });
+    const other = await openTempWarehouse();
+    const buildOther = (runDate: string, fullRefresh = false) =>
+      buildWarehouse({ adapter: other, store: copy, cacheDir: tempDir('cache') }, { runDate, fullRefresh });
+    try {
+      for (const date of FIXTURE_DAYS) await buildOther(date);
+      const expected = await dumpWarehouse(other);
+      // What a re-export of day 2 looks like to the warehouse: a new manifest for the date.
+      const manifestKey = `_manifests/dt=${FIXTURE_DAYS[1]}.json`;
+      const manifest = JSON.parse((await copy.getText(manifestKey))!);
+      await copy.putText(manifestKey, JSON.stringify({ ...manifest, exportedAt: new Date().toISOString() }));
+      await expect(buildOther(FIXTURE_DAYS[2])).rejects.toThrow(
+        /already holds dates after 2026-03-02.*--full-refresh/,
+      );
+      const report = await buildOther(FIXTURE_DAYS[2], true);
+      expect(report.land.dates).toEqual([...FIXTURE_DAYS]);
+      const after = await dumpWarehouse(other);
+      expect(Object.keys(after).filter((k) => after[k] !== expected[k])).toEqual([]);
     } finally {
       await other.close();
     }
