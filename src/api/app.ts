@@ -17,6 +17,7 @@ import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { Schema } from '../oltp/schema.ts';
 import { metricsRoutes } from '../quality/metrics-route.ts';
+import { webRoutes } from '../web/plugin.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Cache } from './cache/cache.ts';
@@ -170,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/me' });
   await app.register(noteRoutes);
   await app.register(adminRoutes);
+  await app.register(webRoutes(database.db));
   return app;
 }
 

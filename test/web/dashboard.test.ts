@@ -1,8 +1,10 @@
 import * as cheerio from 'cheerio';
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webRoutes } from '../../src/web/plugin.ts';
+import { buildApp } from '../../src/api/app.ts';
+import { MemoryCache } from '../../src/api/cache/memory.ts';
+import { silentLogger } from '../../src/common/logger.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
+import { testSettings } from '../support/settings.ts';
 
 /** Two states, three businesses (one closed), holdings on two days, one failed run with a failing check. */
 async function seed(database: TestDatabase) {
@@ -104,9 +106,13 @@ describe.each(databaseBackends)('dashboard on %s', (backend) => {
     await database?.close();
   });
 
-  it('shows runs, failing checks, businesses by state and payment levels from the database', async () => {
-    const app = Fastify();
-    await app.register(webRoutes(database.db));
+  it('is served by the API app and shows runs, failing checks, businesses by state and payment levels from the database', async () => {
+    const app = await buildApp({
+      settings: testSettings(),
+      database,
+      cache: new MemoryCache(),
+      log: silentLogger,
+    });
     const response = await app.inject({ method: 'GET', url: '/dashboard' });
     await app.close();
     expect(response.statusCode).toBe(200);
