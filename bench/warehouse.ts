@@ -1,6 +1,7 @@
 /**
  * Warehouse build cost: a full build (every lake partition, snapshots replayed date by date)
- * against one day's incremental build, over ≥ 30 simulated days. Target: one day ≤ 10% of full.
+ * against one day's incremental build, over ≥ 30 simulated days (best of three each).
+ * Target: one day ≤ 10% of full.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:warehouse [-- businesses days]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { exportLake } from '../src/lake/export.ts';
 import { FileStore } from '../src/lake/store.ts';
 import { execScript } from '../src/oltp/database.ts';
 import { DuckDbAdapter } from '../src/warehouse/duckdb.ts';
-import { buildWarehouse } from '../src/warehouse/runner.ts';
+import { type BuildReport, buildWarehouse } from '../src/warehouse/runner.ts';
 import { benchSql, scratchSource, timed } from './scratch-source.ts';
 
 const businesses = Number(process.argv[2] ?? 20_000);
@@ -40,9 +41,16 @@ try {
     }
   };
   // The incremental warehouse holds every day but the last; then the last day is built alone.
+  // Re-running that day does the same work again (it replaces the date), so on this shared machine
+  // each side is the best of three.
   await build('incremental.duckdb', addDays(last, -1), true);
-  const incremental = await timed(() => build('incremental.duckdb', last, false));
-  const full = await timed(() => build('full.duckdb', last, true));
+  const best = async (fn: () => Promise<BuildReport>) => {
+    const runs = [await timed(fn), await timed(fn), await timed(fn)];
+    return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  };
+  const incremental = await best(() => build('incremental.duckdb', last, false));
+  let fullRuns = 0;
+  const full = await best(() => build(`full-${fullRuns++}.duckdb`, last, true));
   const merged = incremental.value.models.find((m) => m.name === 'fct_business_holding')!.rows;
   const factRows = full.value.models.find((m) => m.name === 'fct_business_holding')!.rows;
   console.log(

@@ -14,7 +14,8 @@ export interface WarehouseAdapter {
   /** `schema.name`, quoted for this dialect. */
   relation(schema: string, name: string): string;
   ensureSchema(schema: string): Promise<void>;
-  relationExists(schema: string, name: string): Promise<boolean>;
+  /** Whether a table (not a view) of that name exists. */
+  tableExists(schema: string, name: string): Promise<boolean>;
   /** Runs `fn` in one transaction: all of it is visible or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** `create or replace table relation as select`. */

@@ -55,10 +55,10 @@ export class DuckDbAdapter implements WarehouseAdapter {
     await this.exec(`create schema if not exists ${quoteIdent(schema)}`);
   }
 
-  async relationExists(schema: string, name: string) {
+  async tableExists(schema: string, name: string) {
     const rows = await this.query<{ n: number }>(
-      `select count(*) as n from information_schema.tables
-       where table_schema = ${quoteLiteral(schema)} and table_name = ${quoteLiteral(name)}`,
+      `select count(*) as n from duckdb_tables()
+       where schema_name = ${quoteLiteral(schema)} and table_name = ${quoteLiteral(name)}`,
     );
     return rows[0]!.n > 0;
   }

@@ -53,7 +53,8 @@ export async function landLake(
   const result: LandResult = { dates, filesRead: [], rows: 0 };
   await adapter.transaction(async () => {
     if (options.fullRefresh) await adapter.exec(`delete from ${landed}`);
-    const created = new Set<string>();
+    // Tables created (or emptied by a full refresh) in this run hold no rows of any date yet.
+    const fresh = new Set<string>();
     for (const date of dates) {
       const manifest = manifests.get(date);
       if (!manifest) continue;
@@ -62,12 +63,16 @@ export async function landLake(
         const files = await Promise.all(table.files.map((f) => store.localCopy(f.key, options.cacheDir)));
         result.filesRead.push(...table.files.map((f) => f.key));
         const source = adapter.readParquet(files, date);
-        const replace = options.fullRefresh && !created.has(table.table);
-        if (replace || !(await adapter.relationExists('lake', table.table))) {
+        if (
+          !fresh.has(table.table) &&
+          (options.fullRefresh || !(await adapter.tableExists('lake', table.table)))
+        ) {
           await adapter.replaceTable(target, `select * from ${source} where false`);
-          created.add(table.table);
+          fresh.add(table.table);
         }
-        await adapter.exec(`delete from ${target} where dt = cast('${date}' as date)`);
+        if (landedAt.has(date) && !fresh.has(table.table)) {
+          await adapter.exec(`delete from ${target} where dt = cast('${date}' as date)`);
+        }
         await adapter.insertByName(target, `select * from ${source}`);
         result.rows += table.rows;
       }
@@ -83,7 +88,7 @@ export async function landLake(
     }
     // Incremental models and snapshots must take a re-landed date in again.
     const applied = adapter.relation(META, 'applied_date');
-    if (dates.length > 0 && (await adapter.relationExists(META, 'applied_date'))) {
+    if (dates.length > 0 && (await adapter.tableExists(META, 'applied_date'))) {
       await adapter.exec(
         `delete from ${applied} where extract_date in (${dates.map((d) => `cast('${d}' as date)`).join(', ')})`,
       );

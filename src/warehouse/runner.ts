@@ -106,7 +106,7 @@ async function buildModel(
 ): Promise<ModelResult> {
   const { materialized } = model.config;
   const base = { name: model.name, materialized };
-  const exists = materialized === 'view' ? false : await adapter.relationExists(model.layer, model.name);
+  const exists = materialized === 'view' ? false : await adapter.tableExists(model.layer, model.name);
   switch (materialized) {
     case 'view':
       await adapter.replaceView(self, compile(false));
