@@ -26,6 +26,12 @@ export const YELP_TABLES = [
   'event',
 ] as const;
 
+/** Each bridge, its second key and the pair table yelp.sql stages for it. */
+const BRIDGES = [
+  ['business_category_bridge', 'category_id', 'stg_category_pair'],
+  ['business_transaction_bridge', 'transaction_type_id', 'stg_transaction_pair'],
+] as const;
+
 const BUSINESS_COLUMNS = [
   'yelp_id',
   'alias',
@@ -157,6 +163,10 @@ export async function loadYelp(
     await session.copy('stg_category', ['alias', 'title', 'parent_alias'], categories());
     await copyQuarantine(session, quarantined);
     await session.exec(loadScript('yelp.sql', runDate));
+    for (const [bridge, key, pairs] of BRIDGES) {
+      await session.exec(loadScript('bridge.sql', runDate, { bridge, key, pairs }));
+    }
+    await session.exec(loadScript('yelp-activity.sql', runDate));
     return await finishLoad(session, runDate, YELP_TABLES);
   } finally {
     folder.remove();
