@@ -9,6 +9,7 @@ import { registerRunCommand } from './run.ts';
 import { registerScheduleCommand } from './schedule.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSimCommands } from './sim.ts';
+import { registerStartCommand } from './start.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerTaskCommands } from './task.ts';
 import { registerWarehouseCommands } from './warehouse.ts';
@@ -24,6 +25,7 @@ const program = new Command('gourmand')
 registerDbCommands(program);
 registerLakeCommands(program);
 registerWarehouseCommands(program);
+registerStartCommand(program);
 registerRunCommand(program);
 registerConfigCommand(program);
 registerServeCommand(program);

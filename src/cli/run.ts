@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
-import { loadSettings } from '../config/settings.ts';
+import type { Logger } from '../common/logger.ts';
+import { loadSettings, type Settings } from '../config/settings.ts';
 import { migrate } from '../oltp/migrate.ts';
-import { executorFor, parseExecutor } from '../orchestrator/execute.ts';
+import { type ExecutorName, executorFor, parseExecutor } from '../orchestrator/execute.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
 import { type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
 import { alertHooks } from '../quality/alerts.ts';
@@ -24,17 +25,31 @@ export function registerRunCommand(program: Command): void {
       const executor = parseExecutor(options.executor);
       const { settings: configured, log } = cliContext(command);
       const settings = options.mode ? loadSettings({ overrides: { extractMode: options.mode } }) : configured;
-      const summary = await withDatabase(settings, async (database) => {
-        // The run history lives in the database, so its schema must exist before the run starts.
-        await migrate(database, { log });
-        const hooks = alertHooks(settings, database, log);
-        const run = { graph: dailyGraph(), runDate, settings, database, log, hooks };
-        return executor === 'in-process' ? runGraphUntilSignal(run) : executorFor(executor)(run);
-      });
+      const summary = await runDailyPipeline(settings, log, runDate, executor);
       printRunSummary(summary);
-      if (summary.status === 'cancelled') process.exitCode = 130;
-      else if (summary.status === 'failed') process.exitCode = 1;
+      process.exitCode = runExitCode(summary);
     });
+}
+
+/** Migrates, then runs the daily graph for a date with alerts on; Ctrl-C cancels it cleanly. */
+export function runDailyPipeline(
+  settings: Settings,
+  log: Logger,
+  runDate: string,
+  executor: ExecutorName = 'in-process',
+): Promise<RunSummary> {
+  return withDatabase(settings, async (database) => {
+    // The run history lives in the database, so its schema must exist before the run starts.
+    await migrate(database, { log });
+    const hooks = alertHooks(settings, database, log);
+    const run = { graph: dailyGraph(), runDate, settings, database, log, hooks };
+    return executor === 'in-process' ? runGraphUntilSignal(run) : executorFor(executor)(run);
+  });
+}
+
+/** Exit code of a finished run: 0, 1 when it failed, 130 when cancelled. */
+export function runExitCode(summary: RunSummary): number {
+  return summary.status === 'cancelled' ? 130 : summary.status === 'failed' ? 1 : 0;
 }
 
 export function printRunSummary(summary: RunSummary): void {

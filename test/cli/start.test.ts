@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as cheerio from 'cheerio';
+import { describe, expect, it } from 'vitest';
+
+const BIN = path.resolve('bin/gourmand.js');
+
+describe('gourmand start (npm start)', () => {
+  it('runs the daily pipeline on the embedded defaults, then serves the API and the dashboard over it', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-start-'));
+    const child = spawn(process.execPath, [BIN, 'start', '--date', '2026-03-02', '--port', '0'], {
+      env: {
+        ...process.env,
+        GOURMAND_STATE_DIR: stateDir,
+        SIM_BUSINESSES: '300',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /^API (http:\/\/127\.0\.0\.1:\d+)/m.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`start exited with ${code}: ${stdout}${stderr}`)));
+    });
+    expect(stdout).toMatch(/^Run 1 for 2026-03-02: succeeded/m);
+    expect(stdout).toMatch(/^load_yelp +succeeded/m);
+
+    const list = (await (await fetch(`${url}/businesses?limit=5`)).json()) as { items: unknown[] };
+    expect(list.items).toHaveLength(5);
+    const $ = cheerio.load(await (await fetch(`${url}/dashboard`)).text());
+    expect($('#runs tbody tr td').eq(2).text()).toBe('succeeded');
+    expect(Number($('[data-kpi="open"]').text().replace(/,/g, ''))).toBeGreaterThan(0);
+
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
