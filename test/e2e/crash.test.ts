@@ -105,7 +105,10 @@ describe.each(databaseBackends)('a load killed mid-transaction (%s)', (backend) 
     let server: TestDatabase | undefined;
     const pgliteDir = path.join(mkdtempSync(path.join(tmpdir(), 'gourmand-crash-')), 'pglite');
     const open = async (): Promise<SourceDatabase> => {
-      if (backend === 'postgres') return (server ??= await createTestDatabase('postgres'));
+      if (backend === 'postgres') {
+        server ??= await createTestDatabase('postgres');
+        return server;
+      }
       const database = await openPglite(pgliteDir);
       await migrate(database);
       return database;
