@@ -95,6 +95,8 @@ export async function exportLake(
   const work = await mkdtemp(path.join(tmpdir(), 'gourmand-lake-'));
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
+  // One conversion thread: the other core is busy with the server's COPY of the next chunk.
+  await conn.run('set threads = 1');
   const manifest: Manifest = { extractDate: date, exportedAt: new Date().toISOString(), tables: {} };
   try {
     for (const table of tables) {
@@ -165,7 +167,7 @@ export async function exportLake(
 }
 
 /** Rows per Parquet file: big exports are split by key range so copying and converting overlap. */
-export const CHUNK_ROWS = 250_000;
+export const CHUNK_ROWS = 125_000;
 
 interface ChunkJob {
   table: string;
@@ -178,7 +180,7 @@ interface ChunkJob {
 
 /**
  * Copies the selected rows out of the source in key-range chunks and has DuckDB turn each
- * chunk's CSV into a sorted Parquet file, converting chunk i while chunk i+1 is being copied.
+ * chunk's CSV (already in key order) into a Parquet file, converting chunk i while chunk i+1 is being copied.
  */
 async function exportChunks(
   database: SourceDatabase,
@@ -209,13 +211,14 @@ async function exportChunks(
     const csv = path.join(job.work, `${job.table}-${i}.csv`);
     const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
     const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
-    await copySelectToCsv(database, `select ${columnList} ${from} ${range}`, csv);
+    // Ordered by the primary key, which the key-range scan reads in that order anyway.
+    const orderBy = `order by ${job.key.map(quoteIdent).join(', ')}`;
+    await copySelectToCsv(database, `select ${columnList} ${from} ${range} ${orderBy}`, csv);
     await converting;
     converting = (async () => {
       const reader = await conn.runAndReadAll(
         `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
-           columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"')
-           order by ${job.key.map(quoteIdent).join(', ')})
+           columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
          to ${quoteLiteral(parquet)} (format parquet)`,
       );
       await store.putFile(key, parquet);
