@@ -23,7 +23,7 @@ import { withLoadTransaction } from '../src/oltp/load/session.ts';
 import { migrate } from '../src/oltp/migrate.ts';
 import { CATEGORIES } from '../src/simulator/categories.ts';
 import { geography } from '../src/simulator/geo.ts';
-import { createWorld, type TruthBusiness } from '../src/simulator/index.ts';
+import { createWorld, yelpBusinessJson } from '../src/simulator/index.ts';
 import { rawDir, writeJsonLines } from '../src/sources/raw-store.ts';
 import { categoriesFile, countyFile } from '../src/sources/yelp-pull.ts';
 
@@ -49,41 +49,11 @@ const csvDir = path.join(work, 'csv');
 mkdirSync(csvDir, { recursive: true });
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** A business as Yelp's search serializes it (what the extract keeps in the raw pull). */
-function yelpRecord(b: TruthBusiness) {
-  return {
-    id: b.id,
-    alias: b.alias,
-    name: b.name,
-    image_url: b.imageUrl,
-    is_closed: false,
-    url: b.url,
-    review_count: b.reviewCount,
-    categories: b.categories,
-    rating: b.rating,
-    coordinates: { latitude: b.latitude, longitude: b.longitude },
-    transactions: b.transactions,
-    ...(b.price ? { price: b.price } : {}),
-    location: {
-      address1: b.address1,
-      address2: b.address2,
-      address3: b.address3,
-      city: b.city,
-      zip_code: b.zipCode,
-      country: b.country,
-      state: b.state,
-    },
-    phone: b.phone,
-    display_phone: b.displayPhone,
-    distance: b.distance,
-  };
-}
-
 function* pulledLines(): Generator<unknown> {
   let n = 0;
   for (const b of createWorld({ businesses: WORLD, seed: 42 }).businessesOn(DATE)) {
     if (n++ >= ROWS) return;
-    yield { t: 'business', county: b.countyFips, r: yelpRecord(b) };
+    yield { t: 'business', county: b.countyFips, r: yelpBusinessJson(b, false, true) };
   }
 }
 

@@ -230,41 +230,13 @@ export class YelpApi {
     return matches === businesses ? [...matches] : matches;
   }
 
-  /** A business as Yelp serializes it (search: with distance; details: with the extra fields). */
+  /** A business as served, with the fault-injected records missing their required fields. */
   private serializeBusiness(
     b: TruthBusiness,
     isClosed: boolean,
     withDistance: boolean,
   ): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      id: b.id,
-      alias: b.alias,
-      name: b.name,
-      image_url: b.imageUrl,
-      is_closed: isClosed,
-      url: b.url,
-      review_count: b.reviewCount,
-      categories: b.categories,
-      rating: b.rating,
-      coordinates: { latitude: b.latitude, longitude: b.longitude },
-      transactions: b.transactions,
-    };
-    if (b.price !== null) out.price = b.price;
-    out.location = {
-      address1: b.address1,
-      address2: b.address2,
-      address3: b.address3,
-      city: b.city,
-      zip_code: b.zipCode,
-      country: b.country,
-      state: b.state,
-      display_address: [b.address1, b.address2, b.address3]
-        .filter((line): line is string => Boolean(line))
-        .concat(`${b.city}, ${b.state} ${b.zipCode}`),
-    };
-    out.phone = b.phone;
-    out.display_phone = b.displayPhone;
-    if (withDistance) out.distance = b.distance;
+    const out = yelpBusinessJson(b, isClosed, withDistance);
     if (this.options.brokenBusinessIds.has(b.id)) {
       delete out.name;
       delete out.coordinates;
@@ -411,4 +383,42 @@ const SORTS: Record<string, (a: TruthBusiness, b: TruthBusiness) => number> = {
 
 function bestMatch(b: TruthBusiness): number {
   return b.rating * Math.log1p(b.reviewCount);
+}
+
+/** A business as Yelp serializes it (search: with distance; details: without). */
+export function yelpBusinessJson(
+  b: TruthBusiness,
+  isClosed: boolean,
+  withDistance: boolean,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: b.id,
+    alias: b.alias,
+    name: b.name,
+    image_url: b.imageUrl,
+    is_closed: isClosed,
+    url: b.url,
+    review_count: b.reviewCount,
+    categories: b.categories,
+    rating: b.rating,
+    coordinates: { latitude: b.latitude, longitude: b.longitude },
+    transactions: b.transactions,
+  };
+  if (b.price !== null) out.price = b.price;
+  out.location = {
+    address1: b.address1,
+    address2: b.address2,
+    address3: b.address3,
+    city: b.city,
+    zip_code: b.zipCode,
+    country: b.country,
+    state: b.state,
+    display_address: [b.address1, b.address2, b.address3]
+      .filter((line): line is string => Boolean(line))
+      .concat(`${b.city}, ${b.state} ${b.zipCode}`),
+  };
+  out.phone = b.phone;
+  out.display_phone = b.displayPhone;
+  if (withDistance) out.distance = b.distance;
+  return out;
 }
