@@ -34,17 +34,19 @@ describe('gourmand start (npm start)', () => {
       });
       child.on('exit', (code) => reject(new Error(`start exited with ${code}: ${stdout}${stderr}`)));
     });
-    expect(stdout).toMatch(/^Run 1 for 2026-03-02: succeeded/m);
-    expect(stdout).toMatch(/^load_yelp +succeeded/m);
+    try {
+      expect(stdout).toMatch(/^Run 1 for 2026-03-02: succeeded/m);
+      expect(stdout).toMatch(/^load_yelp +succeeded/m);
 
-    const list = (await (await fetch(`${url}/businesses?limit=5`)).json()) as { items: unknown[] };
-    expect(list.items).toHaveLength(5);
-    const $ = cheerio.load(await (await fetch(`${url}/dashboard`)).text());
-    expect($('#runs tbody tr td').eq(2).text()).toBe('succeeded');
-    expect(Number($('[data-kpi="open"]').text().replace(/,/g, ''))).toBeGreaterThan(0);
-
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+      const list = (await (await fetch(`${url}/businesses?limit=5`)).json()) as { items: unknown[] };
+      expect(list.items).toHaveLength(5);
+      const $ = cheerio.load(await (await fetch(`${url}/dashboard`)).text());
+      expect($('#runs tbody tr td').eq(2).text()).toBe('succeeded');
+      expect(Number($('[data-kpi="open"]').text().replace(/,/g, ''))).toBeGreaterThan(0);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
   });
 });
