@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,14 @@ describe('settings', () => {
     );
     expect(message).not.toContain('\n');
     expect((error as ConfigError).exitCode).toBe(2);
+  });
+
+  it('documents every setting in the README', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const undocumented = Object.values(settingDefs)
+      .map((d) => d.env)
+      .filter((env) => !readme.includes(`\`${env}\``));
+    expect(undocumented).toEqual([]);
   });
 
   it('reads gourmand.config.json, and the environment wins over it', () => {
