@@ -270,7 +270,10 @@ export const settingDefs = {
     env: 'API_CORS_ORIGINS',
     description: 'Comma-separated origins allowed to call the API from a browser; unset = CORS off',
     expected: 'a comma-separated list of http(s) origins',
-    schema: z.string().regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/).optional(),
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/)
+      .optional(),
   }),
   alertWebhookUrl: def({
     env: 'ALERT_WEBHOOK_URL',

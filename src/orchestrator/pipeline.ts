@@ -12,5 +12,13 @@ import type { TaskGraph } from './graph.ts';
  * so the lineage of a daily run reads top to bottom here.
  */
 export function dailyGraph(): TaskGraph {
-  return [migrateTask, ...sourceTasks, ...loadTasks, ...apiTasks, ...lakeTasks, ...warehouseTasks, ...qualityTasks];
+  return [
+    migrateTask,
+    ...sourceTasks,
+    ...loadTasks,
+    ...apiTasks,
+    ...lakeTasks,
+    ...warehouseTasks,
+    ...qualityTasks,
+  ];
 }
