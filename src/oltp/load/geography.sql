@@ -1,29 +1,35 @@
 -- Moves the staged Census counties and states page into country, state, county and
--- county_population. Upserts touch a row (and its updated_at) only when a value changed.
--- :run_date is replaced by the load with a date literal.
+-- county_population. New rows get ids max(id) + row_number() in natural-key order (sequences.sql);
+-- known rows are updated only when a value changed, and only by a load that moves current state
+-- (stg_load, source-load.sql). :run_date is replaced by the load with a date literal.
 
-insert into country (country_code, country_name)
-values ('US', 'United States')
-on conflict (country_code) do nothing;
+insert into country (country_id, country_code, country_name)
+select (select coalesce(max(country_id), 0) from country) + 1, 'US', 'United States'
+where not exists (select 1 from country where country_code = 'US');
 
 -- States: the page gives name and USPS code; the Census names it (proper case) and gives FIPS.
+create temp table stg_state on commit drop as
 with census_state as (
   select distinct state_fips, state_name from stg_census_county
-),
-page as (
-  select p.code,
-         coalesce(c.state_name, p.name) as name,
-         c.state_fips
-  from stg_state_page p
-  left join census_state c on lower(c.state_name) = lower(p.name)
 )
-insert into state (state_name, state_code, fips_code, country_id)
-select name, code, state_fips, (select country_id from country where country_code = 'US')
-from page
-order by code
-on conflict (state_code) do update
-set state_name = excluded.state_name, fips_code = excluded.fips_code, updated_at = now()
-where (state.state_name, state.fips_code) is distinct from (excluded.state_name, excluded.fips_code);
+select p.code,
+       coalesce(c.state_name, p.name) as name,
+       c.state_fips
+from stg_state_page p
+left join census_state c on lower(c.state_name) = lower(p.name);
+
+update state s
+set state_name = n.name, fips_code = n.state_fips, updated_at = now()
+from stg_state n
+where s.state_code = n.code
+  and (select forward from stg_load)
+  and (s.state_name, s.fips_code) is distinct from (n.name, n.state_fips);
+
+insert into state (state_id, state_name, state_code, fips_code, country_id)
+select (select coalesce(max(state_id), 0) from state) + row_number() over (order by n.code),
+       n.name, n.code, n.state_fips, (select country_id from country where country_code = 'US')
+from stg_state n
+where not exists (select 1 from state s where s.state_code = n.code);
 
 -- A Census state the page does not list cannot be given a USPS code: report its counties.
 insert into stg_quarantine (source, entity, record_key, reason, record)
@@ -32,14 +38,23 @@ select 'census', 'county', c.fips, 'state ' || c.state_name || ' (FIPS ' || c.st
 from stg_census_county c
 where not exists (select 1 from state s where s.fips_code = c.state_fips);
 
-insert into county (fips_code, county_name, state_id)
+create temp table stg_county on commit drop as
 select c.fips, c.county_name, s.state_id
 from stg_census_county c
-join state s on s.fips_code = c.state_fips
-order by c.fips
-on conflict (fips_code) do update
-set county_name = excluded.county_name, state_id = excluded.state_id, updated_at = now()
-where (county.county_name, county.state_id) is distinct from (excluded.county_name, excluded.state_id);
+join state s on s.fips_code = c.state_fips;
+
+update county co
+set county_name = n.county_name, state_id = n.state_id, updated_at = now()
+from stg_county n
+where co.fips_code = n.fips
+  and (select forward from stg_load)
+  and (co.county_name, co.state_id) is distinct from (n.county_name, n.state_id);
+
+insert into county (county_id, fips_code, county_name, state_id)
+select (select coalesce(max(county_id), 0) from county) + row_number() over (order by n.fips),
+       n.fips, n.county_name, n.state_id
+from stg_county n
+where not exists (select 1 from county co where co.fips_code = n.fips);
 
 insert into county_population (county_id, year, population)
 select c.county_id, p.year, p.population
@@ -47,4 +62,5 @@ from stg_county_population p
 join county c on c.fips_code = p.county_fips
 on conflict (county_id, year) do update
 set population = excluded.population, updated_at = now()
-where county_population.population is distinct from excluded.population;
+where (select forward from stg_load)
+  and county_population.population is distinct from excluded.population;

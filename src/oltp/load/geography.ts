@@ -18,7 +18,7 @@ export interface LoadCounts {
 
 /** Country, states, counties and their population, in the caller's load transaction. */
 export async function loadGeography(session: LoadSession, runDate: string, input: GeographyInput) {
-  await session.exec(loadScript('staging.sql', runDate));
+  await startLoad(session, runDate, 'geography');
   await copyQuarantine(session, input.quarantined);
   await session.copy(
     'stg_state_page',
@@ -53,12 +53,22 @@ export async function copyQuarantine(
   return session.copy('stg_quarantine', ['source', 'entity', 'record_key', 'reason', 'record'], rows());
 }
 
-/** Stores the quarantine and counts the rows of `tables` (for the run summary). */
+/** Staging tables, and whether this date moves current state (`stg_load`), recorded as loaded. */
+export async function startLoad(session: LoadSession, runDate: string, source: 'geography' | 'yelp') {
+  await session.exec(loadScript('staging.sql', runDate));
+  await session.exec(loadScript('source-load.sql', runDate, { source }));
+}
+
+/**
+ * Stores the quarantine, puts the id sequences past the ids the load assigned, and counts the rows
+ * of `tables` (for the run summary).
+ */
 export async function finishLoad(session: LoadSession, runDate: string, tables: readonly string[]) {
   const [{ n: quarantined } = { n: 0 }] = await session.query<{ n: number }>(
     'select count(*)::int as n from stg_quarantine',
   );
   await session.exec(loadScript('quarantine.sql', runDate));
+  await session.exec(loadScript('sequences.sql', runDate));
   const counts: LoadCounts = {};
   for (const table of tables) {
     const [row] = await session.query<{ n: number }>(`select count(*)::int as n from ${table}`);

@@ -9,6 +9,12 @@ import type { DatabaseKind, SourceDatabase } from '../database.ts';
 /** Memory per sort, hash and for temporary tables of a load on the server (one load at a time). */
 const LOAD_MEMORY = '256MB';
 
+/**
+ * Loads run one at a time: they give new rows ids max(id) + row_number(), which two concurrent
+ * loads would hand out twice. Held until the load's transaction ends.
+ */
+const LOAD_LOCK_SQL = 'select pg_advisory_xact_lock(7431090)';
+
 export type CopyValue = string | number | boolean | null | undefined;
 export type RowSource = Iterable<readonly CopyValue[]> | AsyncIterable<readonly CopyValue[]>;
 
@@ -38,6 +44,7 @@ export async function withLoadTransaction<T>(
       // Sorts, hash joins and temporary (staging) tables over a million rows spill to disk at the
       // defaults (4 MB, 8 MB). temp_buffers only takes effect before the session's first temp table.
       await client.query(`set local work_mem = '${LOAD_MEMORY}'; set local temp_buffers = '${LOAD_MEMORY}'`);
+      await client.query(LOAD_LOCK_SQL);
       const result = await fn({
         kind: 'postgres',
         exec: async (script) => {
@@ -67,8 +74,9 @@ export async function withLoadTransaction<T>(
   if (!pglite) throw new DatabaseError('PGlite handle missing');
   // Hold Kysely's connection so no other query of this process runs inside our transaction.
   return database.db.connection().execute(() =>
-    pglite.transaction(async (tx: Transaction) =>
-      fn({
+    pglite.transaction(async (tx: Transaction) => {
+      await tx.query(LOAD_LOCK_SQL);
+      return fn({
         kind: 'pglite',
         exec: async (script) => {
           await tx.exec(script);
@@ -86,8 +94,8 @@ export async function withLoadTransaction<T>(
         copyFile: async (table, columns, file) => {
           await tx.query(copySql(table, columns, "'/dev/blob'"), [], { blob: await openAsBlob(file) });
         },
-      }),
-    ),
+      });
+    }),
   );
 }
 

@@ -1,5 +1,6 @@
--- Moves one day's staged Yelp pull into the normalized tables, set-based. Every upsert changes a
--- row (and bumps updated_at) only when a value differs, so re-running a date changes nothing.
+-- Moves one day's staged Yelp pull into the normalized tables, set-based. Every update changes a
+-- row (and bumps updated_at) only when a value differs, so re-running a date changes nothing, and
+-- an older date never moves current values back (source-load.sql, last_seen).
 -- :run_date is replaced by the load with a date literal.
 
 -- Temporary tables have no statistics until analyzed; without them a million-row load gets
@@ -39,65 +40,91 @@ where state_id is null or county_id is null;
 delete from stg_business_placed where state_id is null or county_id is null;
 analyze stg_business_placed;
 
-insert into city (city_name, state_id, county_id)
-select distinct city, state_id, city_county_id from stg_business_placed
-order by state_id, city_county_id, city
-on conflict (state_id, county_id, city_name) do nothing;
+-- New rows get max(id) + row_number() in natural-key order (sequences.sql): only new keys take
+-- an id, and the same input gets the same ids after any crash. Existing rows are updated apart.
+insert into city (city_id, city_name, state_id, county_id)
+select (select coalesce(max(city_id), 0) from city)
+         + row_number() over (order by n.state_id, n.city_county_id, n.city),
+       n.city, n.state_id, n.city_county_id
+from (select distinct city, state_id, city_county_id from stg_business_placed) n
+where not exists (
+  select 1 from city ci
+  where ci.city_name = n.city and ci.state_id = n.state_id
+    and coalesce(ci.county_id, 0) = coalesce(n.city_county_id, 0)
+);
 
-insert into business (
-  yelp_id, alias, name, url, image_url, phone, display_phone, payment_level_id, latitude, longitude,
-  address1, address2, address3, zip_code, city_id, county_id, distance_m, is_closed,
-  first_seen, last_seen, valid_to
-)
+create temp table stg_business_row on commit drop as
 select b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
-       b.latitude, b.longitude, b.address1, b.address2_clean, b.address3_clean, b.zip_code, ci.city_id,
-       b.county_id, b.distance, false, :run_date, :run_date, null
+       b.latitude, b.longitude, b.address1, b.address2_clean as address2, b.address3_clean as address3,
+       b.zip_code, ci.city_id, b.county_id, b.distance as distance_m
 from stg_business_placed b
 -- coalesce, not "is not distinct from": only an equality join can be hashed at a million rows.
 join city ci on ci.city_name = b.city and ci.state_id = b.state_id
-            and coalesce(ci.county_id, 0) = coalesce(b.city_county_id, 0)
-order by b.yelp_id
-on conflict (yelp_id) do update
-set alias = excluded.alias, name = excluded.name, url = excluded.url, image_url = excluded.image_url,
-    phone = excluded.phone, display_phone = excluded.display_phone,
-    payment_level_id = excluded.payment_level_id, latitude = excluded.latitude,
-    longitude = excluded.longitude, address1 = excluded.address1, address2 = excluded.address2,
-    address3 = excluded.address3, zip_code = excluded.zip_code, city_id = excluded.city_id,
-    county_id = excluded.county_id, distance_m = excluded.distance_m, is_closed = false, valid_to = null,
-    first_seen = least(business.first_seen, excluded.first_seen),
-    last_seen = greatest(business.last_seen, excluded.last_seen),
+            and coalesce(ci.county_id, 0) = coalesce(b.city_county_id, 0);
+analyze stg_business_row;
+
+insert into business (
+  business_id, yelp_id, alias, name, url, image_url, phone, display_phone, payment_level_id, latitude,
+  longitude, address1, address2, address3, zip_code, city_id, county_id, distance_m, is_closed,
+  first_seen, last_seen, valid_to
+)
+select (select coalesce(max(business_id), 0) from business) + row_number() over (order by b.yelp_id),
+       b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
+       b.latitude, b.longitude, b.address1, b.address2, b.address3, b.zip_code, b.city_id, b.county_id,
+       b.distance_m, false, :run_date, :run_date, null
+from stg_business_row b
+where not exists (select 1 from business bu where bu.yelp_id = b.yelp_id);
+
+-- A business's current attributes come from its latest sighting: a date before its last_seen only
+-- moves first_seen back. A business closed after this date stays closed.
+update business bu
+set alias = b.alias, name = b.name, url = b.url, image_url = b.image_url, phone = b.phone,
+    display_phone = b.display_phone, payment_level_id = b.payment_level_id, latitude = b.latitude,
+    longitude = b.longitude, address1 = b.address1, address2 = b.address2, address3 = b.address3,
+    zip_code = b.zip_code, city_id = b.city_id, county_id = b.county_id, distance_m = b.distance_m,
+    is_closed = coalesce(bu.is_closed and bu.valid_to > :run_date, false),
+    valid_to = case when bu.valid_to > :run_date then bu.valid_to end,
+    first_seen = least(bu.first_seen, :run_date),
+    last_seen = :run_date,
     -- last_seen moves every day; only a change of what the business is counts as an update.
     updated_at = case
-      when (business.alias, business.name, business.url, business.image_url, business.phone,
-            business.display_phone, business.payment_level_id, business.latitude, business.longitude,
-            business.address1, business.address2, business.address3, business.zip_code, business.city_id,
-            business.county_id, business.distance_m, business.is_closed, business.valid_to)
+      when (bu.alias, bu.name, bu.url, bu.image_url, bu.phone, bu.display_phone, bu.payment_level_id,
+            bu.latitude, bu.longitude, bu.address1, bu.address2, bu.address3, bu.zip_code, bu.city_id,
+            bu.county_id, bu.distance_m, bu.is_closed, bu.valid_to)
            is distinct from
-           (excluded.alias, excluded.name, excluded.url, excluded.image_url, excluded.phone,
-            excluded.display_phone, excluded.payment_level_id, excluded.latitude, excluded.longitude,
-            excluded.address1, excluded.address2, excluded.address3, excluded.zip_code, excluded.city_id,
-            excluded.county_id, excluded.distance_m, false, null::date)
-      then now() else business.updated_at end
-where (business.alias, business.name, business.url, business.image_url, business.phone,
-       business.display_phone, business.payment_level_id, business.latitude, business.longitude,
-       business.address1, business.address2, business.address3, business.zip_code, business.city_id,
-       business.county_id, business.distance_m, business.is_closed, business.valid_to,
-       business.first_seen, business.last_seen)
+           (b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
+            b.latitude, b.longitude, b.address1, b.address2, b.address3, b.zip_code, b.city_id,
+            b.county_id, b.distance_m, coalesce(bu.is_closed and bu.valid_to > :run_date, false),
+            case when bu.valid_to > :run_date then bu.valid_to end)
+      then now() else bu.updated_at end
+from stg_business_row b
+where bu.yelp_id = b.yelp_id
+  and bu.last_seen <= :run_date
+  and (bu.alias, bu.name, bu.url, bu.image_url, bu.phone, bu.display_phone, bu.payment_level_id,
+       bu.latitude, bu.longitude, bu.address1, bu.address2, bu.address3, bu.zip_code, bu.city_id,
+       bu.county_id, bu.distance_m, bu.is_closed, bu.valid_to, bu.first_seen, bu.last_seen)
       is distinct from
-      (excluded.alias, excluded.name, excluded.url, excluded.image_url, excluded.phone,
-       excluded.display_phone, excluded.payment_level_id, excluded.latitude, excluded.longitude,
-       excluded.address1, excluded.address2, excluded.address3, excluded.zip_code, excluded.city_id,
-       excluded.county_id, excluded.distance_m, false, null::date,
-       least(business.first_seen, excluded.first_seen), greatest(business.last_seen, excluded.last_seen));
+      (b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
+       b.latitude, b.longitude, b.address1, b.address2, b.address3, b.zip_code, b.city_id,
+       b.county_id, b.distance_m, coalesce(bu.is_closed and bu.valid_to > :run_date, false),
+       case when bu.valid_to > :run_date then bu.valid_to end,
+       least(bu.first_seen, :run_date), :run_date);
 
--- Closed: gone from a fully covered county's search, and the details endpoint confirmed it.
+update business bu
+set first_seen = :run_date
+from stg_business_row b
+where bu.yelp_id = b.yelp_id and bu.last_seen > :run_date and bu.first_seen > :run_date;
+
+-- Closed: gone from a fully covered county's search, the details endpoint confirmed it, and not
+-- seen on this date or after it.
 update business
 set is_closed = true, valid_to = :run_date, updated_at = now()
 where yelp_id in (select yelp_id from stg_closed)
   and not is_closed
+  and last_seen < :run_date
   and yelp_id not in (select yelp_id from stg_business_placed);
 
--- The day's history row of every business seen today.
+-- The day's history row of every business seen that day.
 insert into business_holding (business_id, holding_date, rating, review_count)
 select bu.business_id, :run_date, b.rating, b.review_count
 from stg_business_placed b
@@ -108,36 +135,50 @@ where (business_holding.rating, business_holding.review_count)
       is distinct from (excluded.rating, excluded.review_count);
 
 -- Categories: the /v3/categories list, plus any alias a business carries that the list lacks.
-insert into business_category (alias, title, parent_alias)
-select distinct on (alias) alias, title, parent_alias from stg_category order by alias
-on conflict (alias) do update
-set title = excluded.title, parent_alias = excluded.parent_alias, valid_to = null, updated_at = now()
-where (business_category.title, business_category.parent_alias, business_category.valid_to)
-      is distinct from (excluded.title, excluded.parent_alias, null::date);
+-- Only a load that moves current state (stg_load) changes a known category.
+create temp table stg_category_list on commit drop as
+select distinct on (alias) alias, title, parent_alias from stg_category order by alias;
 
-insert into business_category (alias, title)
-select distinct on (alias) alias, title from stg_business_category order by alias
-on conflict (alias) do nothing;
+update business_category c
+set title = l.title, parent_alias = l.parent_alias, valid_to = null, updated_at = now()
+from stg_category_list l
+where c.alias = l.alias
+  and (select forward from stg_load)
+  and (c.title, c.parent_alias, c.valid_to) is distinct from (l.title, l.parent_alias, null::date);
 
--- Today's (business, category) and (business, transaction type) pairs, for bridge.sql.
+insert into business_category (category_id, alias, title, parent_alias)
+select (select coalesce(max(category_id), 0) from business_category) + row_number() over (order by n.alias),
+       n.alias, n.title, n.parent_alias
+from (
+  select alias, title, parent_alias from stg_category_list
+  union all
+  (select distinct on (alias) alias, title, null::text from stg_business_category
+   where alias not in (select alias from stg_category_list)
+   order by alias)
+) n
+where not exists (select 1 from business_category c where c.alias = n.alias);
+
+-- The (business, category) and (business, transaction type) pairs of the businesses whose latest
+-- sighting is this date, for bridge.sql.
 create temp table stg_category_pair on commit drop as
 select distinct bu.business_id, c.category_id
 from stg_business_category s
 join stg_business_placed b on b.yelp_id = s.yelp_id
-join business bu on bu.yelp_id = s.yelp_id
+join business bu on bu.yelp_id = s.yelp_id and bu.last_seen = :run_date
 join business_category c on c.alias = s.alias;
 analyze stg_category_pair;
 
-insert into transaction_type (name)
-select distinct name from stg_business_transaction
-order by name
-on conflict (name) do nothing;
+insert into transaction_type (transaction_type_id, name)
+select (select coalesce(max(transaction_type_id), 0) from transaction_type) + row_number() over (order by n.name),
+       n.name
+from (select distinct name from stg_business_transaction) n
+where not exists (select 1 from transaction_type t where t.name = n.name);
 
 create temp table stg_transaction_pair on commit drop as
 select distinct bu.business_id, t.transaction_type_id
 from stg_business_transaction s
 join stg_business_placed b on b.yelp_id = s.yelp_id
-join business bu on bu.yelp_id = s.yelp_id
+join business bu on bu.yelp_id = s.yelp_id and bu.last_seen = :run_date
 join transaction_type t on t.name = s.name;
 analyze stg_transaction_pair;
 

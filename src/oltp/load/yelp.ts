@@ -1,7 +1,7 @@
 import type { QuarantinedRecord } from '../../sources/quarantine.ts';
 import type { CategoryLine, YelpLine } from '../../sources/yelp-pull.ts';
 import type { YelpBusiness, YelpCategory, YelpEvent, YelpReview } from '../../sources/yelp-schemas.ts';
-import { copyQuarantine, finishLoad, type LoadCounts } from './geography.ts';
+import { copyQuarantine, finishLoad, type LoadCounts, startLoad } from './geography.ts';
 import type { CopyValue, LoadSession } from './session.ts';
 import { SpoolFolder } from './spool.ts';
 import { loadScript } from './sql-files.ts';
@@ -106,7 +106,7 @@ export async function loadYelp(
   runDate: string,
   input: YelpLoadInput,
 ): Promise<LoadCounts> {
-  await session.exec(loadScript('staging.sql', runDate));
+  await startLoad(session, runDate, 'yelp');
   const folder = new SpoolFolder();
   try {
     const spools = {
