@@ -8,7 +8,7 @@ import { type Logger, silentLogger } from '../common/logger.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import { copySelectToCsv } from './copy-out.ts';
 import { isTempKey, type ObjectStore } from './store.ts';
-import { LAKE_TABLES, type LakeColumn, tableShape } from './tables.ts';
+import { LAKE_TABLES, type LakeColumn, sourceOf, tableShape } from './tables.ts';
 
 /**
  * Lake layout: `<table>/dt=<extract date>/part-0000.parquet`, and one manifest per export,
@@ -101,7 +101,7 @@ export async function exportLake(
   try {
     for (const table of tables) {
       options.signal?.throwIfAborted();
-      const shape = await tableShape(database, table.name);
+      const shape = await tableShape(database, sourceOf(table));
       const range: Range = shape.incremental
         ? await rangeFor(database, table.name, date, now)
         : { low: null, high: now };
@@ -112,6 +112,7 @@ export async function exportLake(
           : `where updated_at > ${quoteLiteral(range.low)}::timestamptz and updated_at <= ${quoteLiteral(range.high)}::timestamptz`;
       const files = await exportChunks(database, store, conn, {
         table: table.name,
+        relation: sourceOf(table),
         key: table.key,
         columns: shape.columns,
         where,
@@ -171,6 +172,8 @@ export const CHUNK_ROWS = 125_000;
 
 interface ChunkJob {
   table: string;
+  /** The table or view the rows are read from. */
+  relation: string;
   key: readonly string[];
   columns: LakeColumn[];
   where: string;
@@ -189,7 +192,7 @@ async function exportChunks(
   job: ChunkJob,
 ): Promise<ManifestFile[]> {
   const first = quoteIdent(job.key[0]!);
-  const from = `from ${quoteIdent(job.table)} ${job.where}`;
+  const from = `from ${quoteIdent(job.relation)} ${job.where}`;
   const { rows } = await sql<{ n: number; lo: number | null; hi: number | null }>`
     select count(*)::bigint as n, min(${sql.raw(first)})::bigint as lo, max(${sql.raw(first)})::bigint as hi ${sql.raw(from)}
   `.execute(database.db);

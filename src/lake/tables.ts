@@ -5,7 +5,8 @@ import type { SourceDatabase } from '../oltp/database.ts';
 /**
  * The source tables the lake holds, with the key that orders their files. A table with an
  * `updated_at` column is exported incrementally (rows changed since the last watermark); one
- * without (payment_level, a fixed lookup) is exported whole every date.
+ * without (payment_level, a fixed lookup) is exported whole every date. `source` is the relation
+ * read when it is not the table itself: businesses are exported with admin corrections applied.
  */
 export const LAKE_TABLES = [
   { name: 'country', key: ['country_id'] },
@@ -14,7 +15,7 @@ export const LAKE_TABLES = [
   { name: 'county_population', key: ['county_id', 'year'] },
   { name: 'city', key: ['city_id'] },
   { name: 'payment_level', key: ['payment_level_id'] },
-  { name: 'business', key: ['business_id'] },
+  { name: 'business', key: ['business_id'], source: 'business_effective' },
   { name: 'business_category', key: ['category_id'] },
   { name: 'business_category_bridge', key: ['business_id', 'category_id'] },
   { name: 'transaction_type', key: ['transaction_type_id'] },
@@ -24,7 +25,11 @@ export const LAKE_TABLES = [
   { name: 'review', key: ['review_id'] },
   { name: 'event_category', key: ['event_category_id'] },
   { name: 'event', key: ['event_id'] },
-] as const;
+] as const satisfies readonly { name: string; key: readonly string[]; source?: string }[];
+
+/** The relation a lake table's rows are read from. */
+export const sourceOf = (table: (typeof LAKE_TABLES)[number]): string =>
+  'source' in table ? table.source : table.name;
 
 export type LakeTableName = (typeof LAKE_TABLES)[number]['name'];
 

@@ -354,6 +354,26 @@ export interface LakeWatermarkTable {
   exported_at: Generated<Date>;
 }
 
+/** A business as every reader of current data sees it: source values with admin corrections applied (0062). */
+export type BusinessEffectiveView = BusinessTable;
+
+/** One admin correction of one business field (the column name); `value` is JSON (null allowed). */
+export interface ApiBusinessOverrideTable {
+  business_id: number;
+  field: string;
+  value: ColumnType<unknown, string, string>;
+  reason: string | null;
+  account_id: number;
+  actor_email: string;
+  set_at: Timestamp;
+}
+
+export interface SourceLoadTable {
+  source: 'geography' | 'yelp';
+  load_date: DateString;
+  loaded_at: Timestamp;
+}
+
 export interface Schema {
   country: CountryTable;
   state: StateTable;
@@ -362,6 +382,7 @@ export interface Schema {
   city: CityTable;
   payment_level: PaymentLevelTable;
   business: BusinessTable;
+  business_effective: BusinessEffectiveView;
   business_category: BusinessCategoryTable;
   business_category_bridge: BusinessCategoryBridgeTable;
   transaction_type: TransactionTypeTable;
@@ -387,5 +408,7 @@ export interface Schema {
   'api.refresh_token': ApiRefreshTokenTable;
   'api.favourite': ApiFavouriteTable;
   'api.note': ApiNoteTable;
+  'api.business_override': ApiBusinessOverrideTable;
+  'ops.source_load': SourceLoadTable;
   'ops.audit_log': AuditLogTable;
 }

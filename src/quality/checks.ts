@@ -34,7 +34,7 @@ export const reconciliationChecks: readonly CheckDefinition[] = [
     kind: 'count',
     severity: 'error',
     tolerance: 0,
-    source: () => 'select count(*) as n from business where valid_to is null',
+    source: () => 'select count(*) as n from business_effective where valid_to is null',
     warehouse: () => 'select count(*) as n from marts.dim_business where is_current',
   },
   {
@@ -107,7 +107,7 @@ export const reconciliationChecks: readonly CheckDefinition[] = [
       select c.alias as key, count(*) as value
       from business_category_bridge br
       join business_category c on c.category_id = br.category_id
-      join business b on b.business_id = br.business_id
+      join business_effective b on b.business_id = br.business_id
       where br.valid_to is null and b.valid_to is null
       group by c.alias`,
     warehouse: () => `
@@ -125,7 +125,7 @@ export const reconciliationChecks: readonly CheckDefinition[] = [
     kind: 'key_set',
     severity: 'error',
     tolerance: 0,
-    source: () => 'select yelp_id as key from business where valid_to is null',
+    source: () => 'select yelp_id as key from business_effective where valid_to is null',
     warehouse: () => 'select yelp_id as key from marts.dim_business where is_current',
   },
   {

@@ -72,8 +72,9 @@ function businessCursor(cursor: string, sort: SortField, order: SortOrder): Curs
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** Current business data, corrections applied (business_effective), with its latest holding. */
 function latestHolding(db: Kysely<Schema>) {
-  return db.selectFrom('business as b').leftJoinLateral(
+  return db.selectFrom('business_effective as b').leftJoinLateral(
     (eb) =>
       eb
         .selectFrom('business_holding as h')

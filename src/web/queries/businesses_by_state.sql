@@ -15,7 +15,7 @@ select
   count(b.business_id)::int as businesses,
   coalesce(sum(h.review_count), 0)::int as reviews,
   sp.population::bigint as population
-from business b
+from business_effective b
 join city ci using (city_id)
 join state s on s.state_id = ci.state_id
 left join business_holding h

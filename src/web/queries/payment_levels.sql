@@ -11,7 +11,7 @@ select
   count(*)::int as businesses,
   round(avg(now_h.rating), 2)::float8 as avg_rating,
   coalesce(sum(now_h.review_count - prev_h.review_count), 0)::int as reviews_gained
-from business b
+from business_effective b
 join business_holding now_h on now_h.business_id = b.business_id and now_h.holding_date = (select d from latest)
 left join business_holding prev_h
   on prev_h.business_id = b.business_id and prev_h.holding_date = (select d from previous)
