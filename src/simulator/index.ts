@@ -13,4 +13,4 @@ export {
 } from './server.ts';
 export type { GroundTruth, TruthBusiness, TruthEvent, TruthReview, World } from './types.ts';
 export { createWorld, dayDate, dayNumber, EPOCH, SimWorld } from './world.ts';
-export { yelpBusinessJson } from './yelp.ts';
+export { yelpBusinessJson, yelpEventJson, yelpReviewJson } from './yelp.ts';

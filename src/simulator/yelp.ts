@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { CATEGORIES, expandCategories } from './categories.ts';
 import { type County, geography } from './geo.ts';
 import { jsonReply, type Reply, YELP_ERRORS } from './reply.ts';
-import type { TruthBusiness, TruthEvent } from './types.ts';
+import type { TruthBusiness, TruthEvent, TruthReview } from './types.ts';
 import { dayNumber, haversine, type SimWorld } from './world.ts';
 
 export const MAX_LIMIT = 50;
@@ -275,19 +275,7 @@ export class YelpApi {
     if (this.world.status(profile, day) === 'unopened') return YELP_ERRORS.businessNotFound();
     const b = this.world.business(profile, day);
     return jsonReply(200, {
-      reviews: this.world.reviews(profile, day, b.alias).map((r) => ({
-        id: r.id,
-        url: r.url,
-        text: r.text,
-        rating: r.rating,
-        time_created: r.timeCreated,
-        user: {
-          id: r.user.id,
-          profile_url: r.user.profileUrl,
-          image_url: r.user.imageUrl,
-          name: r.user.name,
-        },
-      })),
+      reviews: this.world.reviews(profile, day, b.alias).map(yelpReviewJson),
       total: b.reviewCount,
       possible_languages: ['en'],
     });
@@ -316,38 +304,7 @@ export class YelpApi {
     if ('status' in page) return page;
     const events = this.eventsByCounty(date).get(county.fips) ?? [];
     return jsonReply(200, {
-      events: events.slice(page.offset, page.offset + page.limit).map((e) => ({
-        attending_count: e.attendingCount,
-        category: e.category,
-        cost: e.cost,
-        cost_max: e.costMax,
-        description: e.description,
-        event_site_url: e.eventSiteUrl,
-        id: e.id,
-        image_url: e.imageUrl,
-        interested_count: e.interestedCount,
-        is_canceled: e.isCanceled,
-        is_free: e.isFree,
-        is_official: e.isOfficial,
-        latitude: e.latitude,
-        longitude: e.longitude,
-        name: e.name,
-        tickets_url: e.ticketsUrl,
-        time_end: e.timeEnd,
-        time_start: e.timeStart,
-        location: {
-          address1: e.address1,
-          address2: '',
-          address3: '',
-          city: e.city,
-          zip_code: e.zipCode,
-          country: 'US',
-          state: e.state,
-          display_address: [e.address1, `${e.city}, ${e.state} ${e.zipCode}`],
-          cross_streets: '',
-        },
-        business_id: e.businessId,
-      })),
+      events: events.slice(page.offset, page.offset + page.limit).map(yelpEventJson),
       total: events.length,
     });
   }
@@ -421,4 +378,57 @@ export function yelpBusinessJson(
   out.display_phone = b.displayPhone;
   if (withDistance) out.distance = b.distance;
   return out;
+}
+
+/** A review as /v3/businesses/{id}/reviews serializes it. */
+export function yelpReviewJson(r: TruthReview): Record<string, unknown> {
+  return {
+    id: r.id,
+    url: r.url,
+    text: r.text,
+    rating: r.rating,
+    time_created: r.timeCreated,
+    user: {
+      id: r.user.id,
+      profile_url: r.user.profileUrl,
+      image_url: r.user.imageUrl,
+      name: r.user.name,
+    },
+  };
+}
+
+/** An event as /v3/events serializes it. */
+export function yelpEventJson(e: TruthEvent): Record<string, unknown> {
+  return {
+    attending_count: e.attendingCount,
+    category: e.category,
+    cost: e.cost,
+    cost_max: e.costMax,
+    description: e.description,
+    event_site_url: e.eventSiteUrl,
+    id: e.id,
+    image_url: e.imageUrl,
+    interested_count: e.interestedCount,
+    is_canceled: e.isCanceled,
+    is_free: e.isFree,
+    is_official: e.isOfficial,
+    latitude: e.latitude,
+    longitude: e.longitude,
+    name: e.name,
+    tickets_url: e.ticketsUrl,
+    time_end: e.timeEnd,
+    time_start: e.timeStart,
+    location: {
+      address1: e.address1,
+      address2: '',
+      address3: '',
+      city: e.city,
+      zip_code: e.zipCode,
+      country: 'US',
+      state: e.state,
+      display_address: [e.address1, `${e.city}, ${e.state} ${e.zipCode}`],
+      cross_streets: '',
+    },
+    business_id: e.businessId,
+  };
 }

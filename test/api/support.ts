@@ -93,7 +93,7 @@ export interface Session {
 
 /** Registers through the API, sets role/verification in the database, signs in. */
 export async function signUp(
-  ctx: ApiContext,
+  ctx: Pick<ApiContext, 'app' | 'database'>,
   options: { role?: AccountRole; verified?: boolean; email?: string } = {},
 ): Promise<Session> {
   const email = options.email ?? `user-${randomBytes(4).toString('hex')}@example.com`;

@@ -81,12 +81,15 @@ where not exists (
     and coalesce(ci.county_id, 0) = coalesce(n.city_county_id, 0)
 );
 
+-- In the columns' own types, so comparing with the stored row sees only real changes.
 create temp table stg_event_row on commit drop as
 select e.yelp_event_id, bu.business_id, ec.event_category_id, e.name, e.description, e.attending_count,
-       e.interested_count, e.cost, e.cost_max, coalesce(e.is_free, false) as is_free,
+       e.interested_count, e.cost::numeric(12, 2) as cost, e.cost_max::numeric(12, 2) as cost_max,
+       coalesce(e.is_free, false) as is_free,
        coalesce(e.is_canceled, false) as is_canceled, coalesce(e.is_official, false) as is_official,
        e.starts_at::timestamptz as starts_at, e.ends_at::timestamptz as ends_at, e.tickets_url,
-       e.event_site_url, e.image_url, e.latitude, e.longitude, e.address1, e.zip_code, ci.city_id
+       e.event_site_url, e.image_url, e.latitude::numeric(9, 6) as latitude,
+       e.longitude::numeric(9, 6) as longitude, e.address1, e.zip_code, ci.city_id
 from stg_event_placed e
 left join business bu on bu.yelp_id = e.yelp_id
 left join event_category ec on ec.name = e.category

@@ -53,10 +53,12 @@ where not exists (
     and coalesce(ci.county_id, 0) = coalesce(n.city_county_id, 0)
 );
 
+-- In the columns' own types, so comparing with the stored row sees only real changes.
 create temp table stg_business_row on commit drop as
 select b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
-       b.latitude, b.longitude, b.address1, b.address2_clean as address2, b.address3_clean as address3,
-       b.zip_code, ci.city_id, b.county_id, b.distance as distance_m
+       b.latitude::numeric(9, 6) as latitude, b.longitude::numeric(9, 6) as longitude, b.address1,
+       b.address2_clean as address2, b.address3_clean as address3, b.zip_code, ci.city_id, b.county_id,
+       b.distance as distance_m
 from stg_business_placed b
 -- coalesce, not "is not distinct from": only an equality join can be hashed at a million rows.
 join city ci on ci.city_name = b.city and ci.state_id = b.state_id
