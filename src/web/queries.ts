@@ -51,7 +51,7 @@ export interface DashboardData {
 export async function loadDashboard(db: Kysely<Schema>): Promise<DashboardData> {
   const [freshness, runs, failedTasks, failingChecks, states, paymentLevels] = await Promise.all([
     db
-      .selectFrom('business')
+      .selectFrom('business_effective')
       .select((eb) => [
         eb.fn.countAll<number>().filterWhere('is_closed', '=', false).as('open'),
         eb.fn.countAll<number>().filterWhere('is_closed', '=', true).as('closed'),

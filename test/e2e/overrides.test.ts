@@ -50,7 +50,10 @@ describe.each(databaseBackends)('admin corrections across daily loads (%s)', (ba
   const get = async (url: string) => (await app.inject({ method: 'GET', url })).json();
   const call = (method: 'PATCH' | 'DELETE', url: string, payload?: object) =>
     app.inject({ method, url, payload, headers: admin.auth });
-  /** The latest version of a business in the lake, and in the warehouse's dim_business. */
+  /**
+   * The latest version of a business in the lake, and in the warehouse's dim_business (where a
+   * closure, by the source or an admin, ends the current version).
+   */
   async function exported(yelpId: string) {
     const lake = Object.entries(await lakeContents(store))
       .filter(([key]) => key.startsWith('business/'))
@@ -58,13 +61,13 @@ describe.each(databaseBackends)('admin corrections across daily loads (%s)', (ba
       .flatMap(([, json]) => JSON.parse(json) as { yelp_id: string; name: string; is_closed: boolean }[])
       .filter((row) => row.yelp_id === yelpId)
       .at(-1)!;
-    const [mart] = await warehouse.query<{ name: string; is_closed: boolean }>(
-      `select business_name as name, is_closed from marts.dim_business
+    const [mart] = await warehouse.query<{ name: string; is_current: boolean }>(
+      `select business_name as name, is_current from marts.dim_business
        where yelp_id = '${yelpId}' order by valid_from desc limit 1`,
     );
     return {
       lake: { name: lake.name, isClosed: lake.is_closed },
-      warehouse: { name: mart!.name, isClosed: mart!.is_closed },
+      warehouse: { name: mart!.name, isCurrent: mart!.is_current },
     };
   }
 
@@ -120,10 +123,10 @@ describe.each(databaseBackends)('admin corrections across daily loads (%s)', (ba
     expect(await listed(closedId)).toBe(false);
     expect(await exported(renamed!)).toEqual({
       lake: { name: 'Corrected Name', isClosed: false },
-      warehouse: { name: 'Corrected Name', isClosed: false },
+      warehouse: { name: 'Corrected Name', isCurrent: true },
     });
     expect((await exported(closed!)).lake.isClosed).toBe(true);
-    expect((await exported(closed!)).warehouse.isClosed).toBe(true);
+    expect((await exported(closed!)).warehouse.isCurrent).toBe(false);
     const overrides = (
       await app.inject({ method: 'GET', url: `/businesses/${renamedId}/overrides`, headers: admin.auth })
     ).json();
@@ -144,11 +147,11 @@ describe.each(databaseBackends)('admin corrections across daily loads (%s)', (ba
     await daily(DAYS[3]);
     expect(await exported(renamed!)).toEqual({
       lake: { name: sourceName(DAYS[3], renamed!), isClosed: false },
-      warehouse: { name: sourceName(DAYS[3], renamed!), isClosed: false },
+      warehouse: { name: sourceName(DAYS[3], renamed!), isCurrent: true },
     });
     expect(await exported(closed!)).toMatchObject({
       lake: { isClosed: false },
-      warehouse: { isClosed: false },
+      warehouse: { isCurrent: true },
     });
     expect(
       await rows(
