@@ -65,18 +65,6 @@ join city ci on ci.city_name = b.city and ci.state_id = b.state_id
             and coalesce(ci.county_id, 0) = coalesce(b.city_county_id, 0);
 analyze stg_business_row;
 
-insert into business (
-  business_id, yelp_id, alias, name, url, image_url, phone, display_phone, payment_level_id, latitude,
-  longitude, address1, address2, address3, zip_code, city_id, county_id, distance_m, is_closed,
-  first_seen, last_seen, valid_to
-)
-select (select coalesce(max(business_id), 0) from business) + row_number() over (order by b.yelp_id),
-       b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
-       b.latitude, b.longitude, b.address1, b.address2, b.address3, b.zip_code, b.city_id, b.county_id,
-       b.distance_m, false, :run_date, :run_date, null
-from stg_business_row b
-where not exists (select 1 from business bu where bu.yelp_id = b.yelp_id);
-
 -- A business's current attributes come from its latest sighting: a date before its last_seen only
 -- moves first_seen back. A business closed after this date stays closed.
 update business bu
@@ -116,6 +104,19 @@ update business bu
 set first_seen = :run_date
 from stg_business_row b
 where bu.yelp_id = b.yelp_id and bu.last_seen > :run_date and bu.first_seen > :run_date;
+
+-- Inserted after the updates, so a first load does not compare the rows it has just inserted.
+insert into business (
+  business_id, yelp_id, alias, name, url, image_url, phone, display_phone, payment_level_id, latitude,
+  longitude, address1, address2, address3, zip_code, city_id, county_id, distance_m, is_closed,
+  first_seen, last_seen, valid_to
+)
+select (select coalesce(max(business_id), 0) from business) + row_number() over (order by b.yelp_id),
+       b.yelp_id, b.alias, b.name, b.url, b.image_url, b.phone, b.display_phone, b.payment_level_id,
+       b.latitude, b.longitude, b.address1, b.address2, b.address3, b.zip_code, b.city_id, b.county_id,
+       b.distance_m, false, :run_date, :run_date, null
+from stg_business_row b
+where not exists (select 1 from business bu where bu.yelp_id = b.yelp_id);
 
 -- Closed: gone from a fully covered county's search, the details endpoint confirmed it, and not
 -- seen on this date or after it.
