@@ -166,6 +166,8 @@ export function simSettings(sim: SimulatorServer, extra: Record<string, string> 
     YELP_BASE_URL: sim.url,
     CENSUS_BASE_URL: sim.url,
     STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
+    // The simulator answers for any date; the real APIs only for today.
+    SOURCE_SERVES_HISTORY: 'true',
     SOURCE_RATE_PER_SECOND: '1000',
     SOURCE_BACKOFF_MS: '1',
     EXTRACT_CONCURRENCY: '8',
