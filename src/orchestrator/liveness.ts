@@ -1,6 +1,9 @@
-import { hostname } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.ts';
+import { processAlive } from '../common/process-lock.ts';
 import type { Schema } from '../oltp/schema.ts';
 
 /** How often a running run proves its process is alive. */
@@ -19,16 +22,6 @@ export function startHeartbeat(db: Kysely<Schema>, runId: number, log: Logger): 
   }, HEARTBEAT_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-/** Whether a process of this host exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -68,4 +61,19 @@ export async function reapAbandonedRuns(db: Kysely<Schema>, now = new Date()): P
       .execute();
   });
   return ids;
+}
+
+/**
+ * Removes the temporary folders (`gourmand-lake-<pid>-*`, `gourmand-load-<pid>-*`) that exports
+ * and loads of processes that died left behind; returns how many.
+ */
+export function removeLeakedTempDirs(dir = tmpdir()): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    const match = /^gourmand-(?:lake|load)-(\d+)-/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -5,7 +5,7 @@ import type { SourceDatabase } from '../oltp/database.ts';
 import type { RunStatus, TaskStatus } from '../oltp/schema.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
 import { type Task, type TaskGraph, validateGraph } from './graph.ts';
-import { reapAbandonedRuns, startHeartbeat } from './liveness.ts';
+import { reapAbandonedRuns, removeLeakedTempDirs, startHeartbeat } from './liveness.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -65,6 +65,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
   const abandoned = await reapAbandonedRuns(database.db);
   if (abandoned.length > 0)
     options.log.warn(`runs ${abandoned.join(', ')} marked abandoned: their process died`);
+  removeLeakedTempDirs();
   const runId = await runLog.startRun(runDate, options.executor ?? 'in-process');
   const heartbeat = startHeartbeat(database.db, runId, options.log);
   const log = options.log.child({ runId, runDate });

@@ -29,6 +29,8 @@ export interface SchedulerOptions {
    * instead of being run with today's data.
    */
   liveSources?: boolean;
+  /** Dates before this one are never due (nothing ran before it to miss). */
+  since?: string;
   clock?: Clock;
 }
 
@@ -77,7 +79,8 @@ export class Scheduler {
     // previousRuns excludes the reference instant itself; a firing exactly now is due.
     const reference = new Date(now.getTime() + 1);
     const fires = this.cron.previousRuns(this.options.settings.scheduleCatchupDays + 1, reference);
-    return [...new Set(fires.map((fire) => this.runDateOf(fire)))].sort();
+    const since = this.options.since ?? '';
+    return [...new Set(fires.map((fire) => this.runDateOf(fire)))].filter((date) => date >= since).sort();
   }
 
   nextFire(now: Date): Date | null {
