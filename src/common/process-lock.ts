@@ -29,7 +29,8 @@ export interface ProcessLock {
 /** The command this process runs, as a person would recognise it (`gourmand serve`). */
 export function currentCommand(): string {
   const [, script = 'node', ...args] = process.argv;
-  const words = args.filter((arg) => !arg.startsWith('-')).slice(0, 3);
+  const flag = args.findIndex((arg) => arg.startsWith('-'));
+  const words = (flag === -1 ? args : args.slice(0, flag)).slice(0, 3);
   const name = /gourmand(\.js)?$/.test(script) ? 'gourmand' : path.basename(script);
   return [name, ...words].join(' ');
 }

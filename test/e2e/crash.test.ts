@@ -12,7 +12,7 @@ import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-import { dumpTables, expectMatchesTruth, runDay, simSettings } from './truth.ts';
+import { comparable, dumpTables, expectMatchesTruth, runDay, simSettings } from './truth.ts';
 
 const DAY1 = '2026-01-05';
 const DAY2 = '2026-02-05';
@@ -41,49 +41,6 @@ async function killMidLoad(stateDir: string, target: string, date: string): Prom
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
   return out.trim();
-}
-
-/** Serial keys and the table that owns them (foreign keys carry the same column name). */
-const SERIALS: Record<string, string> = {
-  country_id: 'country',
-  state_id: 'state',
-  county_id: 'county',
-  city_id: 'city',
-  business_id: 'business',
-  category_id: 'business_category',
-  transaction_type_id: 'transaction_type',
-  user_id: 'yelp_user',
-  review_id: 'review',
-  event_category_id: 'event_category',
-  event_id: 'event',
-  quarantine_id: 'ops.quarantine',
-};
-
-/**
- * A dump two databases can be compared by: without wall-clock columns, and with serial keys
- * renumbered by their order. PostgreSQL sequences are not transactional, so the killed load
- * used up numbers the re-run then skips; which row got which place in the order must match.
- */
-function comparable(dump: Record<string, unknown[]>) {
-  const rank = new Map<string, Map<unknown, number>>();
-  for (const [column, table] of Object.entries(SERIALS)) {
-    const ids = (dump[table] ?? []).map((row) => (row as Record<string, unknown>)[column]);
-    rank.set(column, new Map(ids.map((id, i) => [id, i + 1])));
-  }
-  return Object.fromEntries(
-    Object.entries(dump).map(([table, list]) => [
-      table,
-      list.map((row) => {
-        const { updated_at: _updated, ...rest } = row as Record<string, unknown>;
-        // review.created_at is Yelp's time_created; the quarantine's is the clock.
-        if (table === 'ops.quarantine') delete rest.created_at;
-        for (const [column, ranks] of rank) {
-          if (rest[column] !== undefined && rest[column] !== null) rest[column] = ranks.get(rest[column]);
-        }
-        return rest;
-      }),
-    ]),
-  );
 }
 
 // The pipeline pulls every county of the US (~3,200 searches a day): slow on a busy machine.
