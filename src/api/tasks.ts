@@ -7,8 +7,11 @@ import { invalidateAfterLoad } from './cache/index.ts';
  */
 export const invalidateApiCacheTask: Task = {
   name: 'invalidate_api_cache',
+  needs: ['redisUrl'],
   dependsOn: ['load_geography', 'load_yelp'],
   description: 'Drop cached API responses after the source database changed',
+  // A load that committed before a cancellation must not leave stale answers cached.
+  evenIfCancelled: true,
   async run(ctx) {
     await invalidateAfterLoad(ctx.settings, ctx.log);
     return { details: { cache: ctx.settings.redisUrl ? 'redis' : 'in-process' } };

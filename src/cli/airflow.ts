@@ -17,9 +17,13 @@ export function registerAirflowCommands(program: Command): void {
       )
       .requiredOption('--out <dir>', 'folder to write <dag-id>.py into (e.g. the Airflow dags folder)')
       .option('--dag-id <id>', 'DAG id', 'gourmand_daily')
-      .option('--command <cmd>', 'how Airflow workers invoke Gourmand', 'gourmand'),
+      .option('--command <cmd>', 'how Airflow workers invoke Gourmand', 'gourmand')
+      .option('--work-dir <dir>', 'working folder of every task (default: this one)'),
   ).action(
-    async (options: { out: string; dagId: string; command: string; graph?: string }, command: Command) => {
+    async (
+      options: { out: string; dagId: string; command: string; graph?: string; workDir?: string },
+      command: Command,
+    ) => {
       if (!/^[A-Za-z0-9_.-]+$/.test(options.dagId)) {
         throw new ConfigError(`Invalid --dag-id "${options.dagId}": use letters, digits, "_", "." or "-"`);
       }
@@ -29,6 +33,8 @@ export function registerAirflowCommands(program: Command): void {
         dagId: options.dagId,
         command: options.command,
         taskArgs: options.graph ? `--graph ${path.resolve(options.graph)}` : undefined,
+        stateDir: path.resolve(settings.stateDir),
+        workDir: path.resolve(options.workDir ?? '.'),
       });
       mkdirSync(options.out, { recursive: true });
       const file = path.join(options.out, `${options.dagId}.py`);

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import type { Logger } from '../common/logger.ts';
+import { InUseError } from '../common/process-lock.ts';
 import { loadSettings, type Settings } from '../config/settings.ts';
+import type { SourceDatabase } from '../oltp/database.ts';
 import { migrate } from '../oltp/migrate.ts';
+import { requestRun } from '../orchestrator/control.ts';
 import { type ExecutorName, executorFor, parseExecutor } from '../orchestrator/execute.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
 import { type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
@@ -25,7 +28,13 @@ export function registerRunCommand(program: Command): void {
       const executor = parseExecutor(options.executor);
       const { settings: configured, log } = cliContext(command);
       const settings = options.mode ? loadSettings({ overrides: { extractMode: options.mode } }) : configured;
-      const summary = await runDailyPipeline(settings, log, runDate, executor);
+      const summary = await runDailyPipeline(settings, log, runDate, executor).catch(async (error) => {
+        // The embedded database is held by a server: it runs the date for us.
+        const holder = error instanceof InUseError ? error.holder : undefined;
+        const delegated = holder && (await requestRun(settings, holder, runDate, options.mode));
+        if (!delegated) throw error;
+        return delegated;
+      });
       printRunSummary(summary);
       process.exitCode = runExitCode(summary);
     });
@@ -41,10 +50,21 @@ export function runDailyPipeline(
   return withDatabase(settings, async (database) => {
     // The run history lives in the database, so its schema must exist before the run starts.
     await migrate(database, { log });
-    const hooks = alertHooks(settings, database, log);
-    const run = { graph: dailyGraph(), runDate, settings, database, log, hooks };
+    const run = dailyRun(settings, database, log, runDate);
     return executor === 'in-process' ? runGraphUntilSignal(run) : executorFor(executor)(run);
   });
+}
+
+/** The daily graph's run of a date on an open (migrated) database, with alerts on. */
+export function dailyRun(settings: Settings, database: SourceDatabase, log: Logger, runDate: string) {
+  return {
+    graph: dailyGraph(),
+    runDate,
+    settings,
+    database,
+    log,
+    hooks: alertHooks(settings, database, log),
+  };
 }
 
 /** Exit code of a finished run: 0, 1 when it failed, 130 when cancelled. */

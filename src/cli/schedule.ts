@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { executorFor, loadGraph, parseExecutor } from '../orchestrator/execute.ts';
 import { Scheduler } from '../orchestrator/scheduler.ts';
 import { alertHooks } from '../quality/alerts.ts';
+import { liveSources } from '../sources/endpoints.ts';
 import { cancelOnSignal, graphOption, withPipeline } from './pipeline-options.ts';
 
 export function registerScheduleCommand(program: Command): void {
@@ -26,6 +27,7 @@ export function registerScheduleCommand(program: Command): void {
           log,
           runDate: (runDate) =>
             execute({ graph, runDate, settings, database, log, hooks, signal: stop.signal }),
+          liveSources: liveSources(settings),
         });
         log.info(
           { cron: settings.scheduleCron, timezone: settings.scheduleTimezone },

@@ -4,8 +4,15 @@ import { startServer } from '../api/server.ts';
 import { ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
+import { loadSettings } from '../config/settings.ts';
+import { openDatabase, type SourceDatabase } from '../oltp/database.ts';
 import { migrate } from '../oltp/migrate.ts';
+import { oneAtATime, startControl } from '../orchestrator/control.ts';
+import { type RunSummary, runGraph } from '../orchestrator/runner.ts';
+import { Scheduler } from '../orchestrator/scheduler.ts';
+import { liveSources } from '../sources/endpoints.ts';
 import { cliContext } from './context.ts';
+import { dailyRun } from './run.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -29,16 +36,41 @@ export function parsePort(value: string | undefined, settings: Settings): number
   return port;
 }
 
-/** Serves the API and dashboard until SIGINT/SIGTERM, then finishes the requests in flight. */
+/** What a server process does besides serving. */
+export interface ServeOptions {
+  /** An open, migrated database to serve; the caller closes it. Default: opened (and closed) here. */
+  database?: SourceDatabase;
+  /** Also run the daily pipeline at SCHEDULE_CRON in this process (`gourmand start`). */
+  schedule?: boolean;
+}
+
+/**
+ * Serves the API and dashboard until SIGINT/SIGTERM, then finishes the requests in flight. On the
+ * embedded database this process is its only holder, so it also runs pipeline dates itself: asked
+ * by another process's `gourmand run` (control endpoint), and at SCHEDULE_CRON with `schedule`.
+ */
 export async function serveUntilSignal(
   settings: Settings,
   log: Logger,
   listen: { host: string; port: number },
+  options: ServeOptions = {},
 ): Promise<void> {
-  const database = await openApiDatabase(settings);
+  const database = options.database ?? (await openApiDatabase(settings));
+  // The API's pool on PostgreSQL has a statement timeout: the pipeline gets its own.
+  let pipelineDb: SourceDatabase | undefined;
+  const stop = new AbortController();
   try {
     await migrate(database, { log });
     const server = await startServer({ settings, database, log, ...listen });
+    const runner = oneAtATime(async (date, mode) => {
+      pipelineDb ??= database.kind === 'pglite' ? database : await openDatabase(settings);
+      const runSettings = mode ? loadSettings({ overrides: { extractMode: mode } }) : settings;
+      return runGraph({ ...dailyRun(runSettings, pipelineDb, log, date), signal: stop.signal });
+    });
+    const control = database.kind === 'pglite' ? await startControl(settings, log, runner.run) : undefined;
+    const scheduling = options.schedule
+      ? schedule(settings, database, log, runner.run, stop.signal)
+      : undefined;
     console.log(
       `API ${server.url}  (docs ${server.url}/docs, dashboard ${server.url}/dashboard) — Ctrl-C stops`,
     );
@@ -47,8 +79,38 @@ export async function serveUntilSignal(
       process.once('SIGTERM', resolve);
     });
     log.info({ signal }, 'shutting down: finishing requests in flight');
+    stop.abort();
+    await control?.close();
+    await scheduling;
+    await runner.idle();
     await server.close();
   } finally {
-    await database.close();
+    if (pipelineDb && pipelineDb !== database) await pipelineDb.close();
+    if (!options.database) await database.close();
   }
+}
+
+/** The daily schedule in this process; dates before the first run ever made are not "missed". */
+async function schedule(
+  settings: Settings,
+  database: SourceDatabase,
+  log: Logger,
+  runDate: (date: string) => Promise<RunSummary>,
+  signal: AbortSignal,
+): Promise<void> {
+  const first = await database.db
+    .selectFrom('ops.pipeline_run')
+    .select((eb) => eb.fn.min('run_date').as('since'))
+    .where('executor', '<>', 'task')
+    .executeTakeFirst();
+  const scheduler = new Scheduler({
+    settings,
+    database,
+    log,
+    runDate,
+    liveSources: liveSources(settings),
+    since: first?.since ?? undefined,
+  });
+  log.info(`scheduler started: "${settings.scheduleCron}" ${settings.scheduleTimezone}`);
+  await scheduler.start(signal);
 }

@@ -106,6 +106,7 @@ export function registerSimCommands(program: Command): void {
       console.log(`  export STATES_PAGE_URL=${server.url}/abbreviations.htm`);
       console.log(`  export YELP_API_KEY=${options.yelpKey}`);
       console.log(`  export CENSUS_API_KEY=${options.censusKey}`);
+      console.log('  export SOURCE_SERVES_HISTORY=true');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

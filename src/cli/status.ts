@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../common/errors.ts';
 import { migrate } from '../oltp/migrate.ts';
+import { reapAbandonedRuns } from '../orchestrator/liveness.ts';
 import { statusReport } from '../quality/status.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
@@ -21,6 +22,8 @@ export function registerStatusCommand(program: Command): void {
       const { settings, log } = cliContext(command);
       const report = await withDatabase(settings, async (database) => {
         await migrate(database, { log });
+        // A run whose process died shows as abandoned, not running.
+        await reapAbandonedRuns(database.db);
         return statusReport(database, { runs });
       });
       if (options.json) {

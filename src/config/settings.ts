@@ -190,6 +190,14 @@ export const settingDefs = {
     schema: nonNegativeInt(60_000),
     default: 500,
   }),
+  sourceServesHistory: def({
+    env: 'SOURCE_SERVES_HISTORY',
+    description:
+      'The APIs at the configured URLs answer for past dates (a `gourmand sim serve` does; the real ones only tell today)',
+    expected: 'true or false',
+    schema: bool,
+    default: false,
+  }),
   yelpSearchDepth: def({
     env: 'YELP_SEARCH_DEPTH',
     description: 'Most results Yelp search returns per query (limit + offset): 240 today, 1000 before ~2021',

@@ -92,7 +92,8 @@ export async function exportLake(
   const tables = LAKE_TABLES.filter((t) => !options.tables || options.tables.includes(t.name));
   const { rows } = await sql<{ now: string }>`select now()::text as now`.execute(database.db);
   const now = rows[0]!.now;
-  const work = await mkdtemp(path.join(tmpdir(), 'gourmand-lake-'));
+  // The pid in the name lets a later start-up remove it if this process dies (liveness.ts).
+  const work = await mkdtemp(path.join(tmpdir(), `gourmand-lake-${process.pid}-`));
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
   // One conversion thread: the other core is busy with the server's COPY of the next chunk.

@@ -5,6 +5,7 @@ import { openObjectStore } from './store.ts';
 /** Exports the rows the day's loads changed to the lake, as Parquet partitions of the run date. */
 export const lakeExportTask: Task = {
   name: 'lake_export',
+  needs: ['lakeUrl'],
   dependsOn: ['load_geography', 'load_yelp'],
   description: 'Export changed source rows to the Parquet lake (partition dt = run date)',
   async run(ctx) {

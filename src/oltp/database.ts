@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
+import { acquireLock } from '../common/process-lock.ts';
 import type { Settings } from '../config/settings.ts';
 import { statePath } from '../config/state-dir.ts';
 import { pglitePool } from './pglite-dialect.ts';
@@ -82,10 +83,15 @@ export async function openPostgres(url: string, poolSize = 10): Promise<SourceDa
 
 export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
   const parsers = { [OID.int8]: toNumber, [OID.numeric]: toNumber, [OID.date]: asIs };
+  // Two processes on one PGlite folder destroy it: one holder at a time, never opened otherwise.
+  const lock = dataDir
+    ? acquireLock(dataDir, `The embedded database ${dataDir}`, EMBEDDED_ADVICE)
+    : undefined;
   let pglite: PGlite;
   try {
     pglite = await PGlite.create({ dataDir, parsers });
   } catch (error) {
+    lock?.release();
     throw new DatabaseError(
       `Cannot open the embedded database at ${dataDir ?? 'memory'}: ${errorMessage(error)}`,
     );
@@ -99,9 +105,13 @@ export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
     async close() {
       await db.destroy();
       await pglite.close();
+      lock?.release();
     },
   };
 }
+
+export const EMBEDDED_ADVICE =
+  'stop it first (or ask it: `gourmand run` hands its date to a running `gourmand serve`/`start`), or set DATABASE_URL to share a PostgreSQL server between processes';
 
 /** Runs a multi-statement script (migrations, set-based loads) through a Kysely handle. */
 export async function execScript(executor: Kysely<Schema>, script: string): Promise<void> {

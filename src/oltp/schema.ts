@@ -173,7 +173,7 @@ export interface EventTable {
   valid_to: DateString | null;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'abandoned';
 export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface PipelineRunTable {
@@ -184,6 +184,10 @@ export interface PipelineRunTable {
   started_at: Generated<Date>;
   ended_at: Date | null;
   error: string | null;
+  /** The process running it (null for BullMQ runs, which any worker continues). */
+  host: string | null;
+  pid: number | null;
+  heartbeat_at: Date | null;
 }
 
 export interface TaskRunTable {
@@ -374,6 +378,20 @@ export interface SourceLoadTable {
   loaded_at: Timestamp;
 }
 
+export interface TaskLeaseTable {
+  run_id: number;
+  task_name: string;
+  token: number;
+  holder: string;
+  acquired_at: Generated<Date>;
+}
+
+export interface RunGapTable {
+  run_date: DateString;
+  reason: string;
+  recorded_at: Generated<Date>;
+}
+
 export interface Schema {
   country: CountryTable;
   state: StateTable;
@@ -404,6 +422,8 @@ export interface Schema {
   'ops.task_duration_stats': TaskDurationStatsView;
   'ops.data_freshness': DataFreshnessView;
   'ops.lake_watermark': LakeWatermarkTable;
+  'ops.task_lease': TaskLeaseTable;
+  'ops.run_gap': RunGapTable;
   'api.account': ApiAccountTable;
   'api.refresh_token': ApiRefreshTokenTable;
   'api.favourite': ApiFavouriteTable;

@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { RunResources, Task, TaskOutcome } from './graph.ts';
+import { acquireLease, LeaseLostError } from './lease.ts';
 import type { RunLog } from './run-log.ts';
 
 /**
@@ -25,23 +26,43 @@ export interface AttemptInput {
 
 export type AttemptResult =
   | { status: 'succeeded'; outcome: TaskOutcome | undefined }
-  | { status: 'failed' | 'cancelled'; error: string };
+  /** lost: another worker took the task over; this attempt committed nothing and records nothing. */
+  | { status: 'failed' | 'cancelled' | 'lost'; error: string };
 
+/**
+ * Runs the task under its lease (see lease.ts). Cancellation is the task's to observe through
+ * `signal`: the attempt waits for it to settle, so work that committed is recorded as succeeded
+ * even if the run was cancelled meanwhile, and only work that stopped is recorded as cancelled.
+ */
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { task, runId, runDate, attempt, settings, database, log, signal, resources, runLog } = input;
   const taskRunId = await runLog.startAttempt(runId, task.name, attempt);
   log.info({ attempt }, `${task.name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
   try {
-    const outcome = await raceAbort(
-      Promise.resolve().then(() =>
-        task.run({ runDate, runId, attempt, settings, database, log, signal, resources }),
-      ),
+    if (signal.aborted) throw new CancelledError('Run cancelled');
+    const lease = await acquireLease(database, runId, task.name);
+    const outcome = await task.run({
+      runDate,
+      runId,
+      attempt,
+      settings,
+      database,
+      log,
       signal,
-    );
+      resources,
+      fence: lease.fence,
+    });
+    // Work without a transaction of its own (files, the warehouse) is fenced once more here.
+    await lease.fence();
     await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows });
     return { status: 'succeeded', outcome: outcome ?? undefined };
   } catch (error) {
     const message = errorMessage(error);
+    if (error instanceof LeaseLostError) {
+      // The worker that took over already closed this attempt's record.
+      log.warn({ attempt }, message);
+      return { status: 'lost', error: message };
+    }
     if (signal.aborted) {
       await runLog.finishAttempt(taskRunId, 'cancelled', { error: 'cancelled' });
       return { status: 'cancelled', error: message };
@@ -49,25 +70,6 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     await runLog.finishAttempt(taskRunId, 'failed', { error: message });
     return { status: 'failed', error: message };
   }
-}
-
-/** Rejects with CancelledError as soon as the signal aborts, whatever the promise does. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new CancelledError('Run cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError('Run cancelled'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Per-run shared resources, created on first use and disposed (newest first) when the run ends. */

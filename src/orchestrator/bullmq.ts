@@ -68,7 +68,7 @@ export interface SubmitOptions {
 export async function submitRun(options: SubmitOptions): Promise<number> {
   const { settings, database, runDate } = options;
   const roots = validateGraph(options.graph).filter((task) => task.dependsOn.length === 0);
-  const runId = await new RunLog(database.db).startRun(runDate, 'bullmq');
+  const runId = await new RunLog(database.db).startRun(runDate, 'bullmq', false);
   const run: RunJobData = { runId, runDate };
   const flow = new FlowProducer({ connection: connection(settings), prefix: settings.queuePrefix });
   try {
@@ -245,6 +245,8 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
       await enqueueReadyDependents(task, job.data);
       return result.outcome?.rows ?? null;
     }
+    // Fenced off: the worker that took the job over owns the task's record and hand-over now.
+    if (result.status === 'lost') throw new Error(result.error);
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (finalAttempt) {
       taskLog.error({ err: result.error }, `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`);

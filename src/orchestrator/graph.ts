@@ -1,6 +1,6 @@
 import { ValidationError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
-import type { Settings } from '../config/settings.ts';
+import type { SettingKey, Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 
 /**
@@ -11,6 +11,11 @@ export interface RunResources {
   get<T>(key: string, create: () => Promise<{ value: T; dispose?: () => Promise<void> }>): Promise<T>;
 }
 
+/** Runs SQL inside the caller's open transaction (a load's LoadSession is one). */
+export interface SqlRunner {
+  query<T>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
 export interface TaskContext {
   /** The run date, 'YYYY-MM-DD': every stage works for this date, idempotently. */
   readonly runDate: string;
@@ -19,9 +24,18 @@ export interface TaskContext {
   readonly settings: Settings;
   readonly database: SourceDatabase;
   readonly log: Logger;
-  /** Aborted on cancellation (Ctrl-C); long tasks should stop promptly. */
+  /**
+   * Aborted on cancellation (Ctrl-C); long tasks should stop promptly by throwing. A task that
+   * returns anyway is recorded as succeeded: its work stands.
+   */
   readonly signal: AbortSignal;
   readonly resources: RunResources;
+  /**
+   * Throws unless this attempt still holds the task's lease (another worker took over a stalled
+   * one). Call it inside the committing transaction, just before commit — `await ctx.fence(session)`
+   * — so a worker that lost the task never commits; without `tx`, before publishing other work.
+   */
+  readonly fence: (tx?: SqlRunner) => Promise<void>;
 }
 
 export interface TaskOutcome {
@@ -37,6 +51,16 @@ export interface Task {
   readonly description?: string;
   /** Overrides the run's attempts for this task. */
   readonly attempts?: number;
+  /**
+   * Settings it reads beyond the state folder and the source database (which every task reads):
+   * what an outer scheduler (the Airflow DAG) documents for its workers.
+   */
+  readonly needs?: readonly SettingKey[];
+  /**
+   * Runs even when the run was cancelled, once its upstreams succeeded: bookkeeping that must follow
+   * committed work (dropping the API cache after a load).
+   */
+  readonly evenIfCancelled?: boolean;
   run(ctx: TaskContext): Promise<TaskOutcome | undefined>;
 }
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { RunStatus, Schema, TaskStatus } from '../oltp/schema.ts';
 
@@ -5,10 +6,15 @@ import type { RunStatus, Schema, TaskStatus } from '../oltp/schema.ts';
 export class RunLog {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async startRun(runDate: string, executor: string): Promise<number> {
+  /**
+   * `owned`: this process runs the run and keeps its heartbeat (see liveness.ts); a BullMQ run
+   * belongs to no single process.
+   */
+  async startRun(runDate: string, executor: string, owned = true): Promise<number> {
+    const owner = owned ? { host: hostname(), pid: process.pid, heartbeat_at: new Date() } : {};
     const row = await this.db
       .insertInto('ops.pipeline_run')
-      .values({ run_date: runDate, executor, status: 'running' })
+      .values({ run_date: runDate, executor, status: 'running', ...owner })
       .returning('run_id')
       .executeTakeFirstOrThrow();
     return row.run_id;

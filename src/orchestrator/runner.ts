@@ -5,6 +5,7 @@ import type { SourceDatabase } from '../oltp/database.ts';
 import type { RunStatus, TaskStatus } from '../oltp/schema.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
 import { type Task, type TaskGraph, validateGraph } from './graph.ts';
+import { reapAbandonedRuns, removeLeakedTempDirs, startHeartbeat } from './liveness.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -48,7 +49,8 @@ export function backoffDelay(baseMs: number, attempt: number, random = Math.rand
 /**
  * Runs a task graph in-process: dependency order, independent tasks concurrently (bounded),
  * retries with exponential backoff, dependents of a finally-failed task skipped, every run and
- * attempt recorded in ops. Cancellation marks the run and its running attempts 'cancelled'.
+ * attempt recorded in ops. Cancellation starts no further task (but evenIfCancelled ones) and lets
+ * the running ones settle: committed work is recorded succeeded, stopped work 'cancelled'.
  */
 export async function runGraph(options: RunOptions): Promise<RunSummary> {
   const { settings, database, runDate } = options;
@@ -60,7 +62,12 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
   const runLog = new RunLog(database.db);
   const resources = new Resources();
   const started = Date.now();
+  const abandoned = await reapAbandonedRuns(database.db);
+  if (abandoned.length > 0)
+    options.log.warn(`runs ${abandoned.join(', ')} marked abandoned: their process died`);
+  removeLeakedTempDirs();
   const runId = await runLog.startRun(runDate, options.executor ?? 'in-process');
+  const heartbeat = startHeartbeat(database.db, runId, options.log);
   const log = options.log.child({ runId, runDate });
   log.info({ tasks: order.length }, `run ${runId} started for ${runDate}`);
 
@@ -74,6 +81,8 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
     const taskStarted = Date.now();
     const maxAttempts = task.attempts ?? attempts;
     const taskLog = log.child({ task: task.name });
+    // Bookkeeping after committed work runs even in a cancelled run.
+    const taskSignal = task.evenIfCancelled ? new AbortController().signal : signal;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       summary.attempts = attempt;
       const result = await runAttempt({
@@ -84,7 +93,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
         settings,
         database,
         log: taskLog,
-        signal,
+        signal: taskSignal,
         resources,
         runLog,
       });
@@ -101,6 +110,11 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
         summary.status = 'cancelled';
         return;
       }
+      if (result.status === 'lost') {
+        // Another process took the task over: it records the outcome.
+        summary.status = 'failed';
+        return;
+      }
       if (attempt === maxAttempts) {
         summary.status = 'failed';
         taskLog.error({ attempt, err: summary.error }, `${task.name} failed after ${attempt} attempt(s)`);
@@ -114,8 +128,8 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
       }
       const delay = backoffDelay(backoffMs, attempt);
       taskLog.warn({ attempt, err: summary.error, retryInMs: delay }, `${task.name} failed; retrying`);
-      await sleep(delay, undefined, { signal }).catch(() => {});
-      if (signal.aborted) {
+      await sleep(delay, undefined, { signal: taskSignal }).catch(() => {});
+      if (taskSignal.aborted) {
         summary.status = 'cancelled';
         return;
       }
@@ -123,11 +137,14 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
   };
 
   try {
-    while (!signal.aborted) {
+    for (;;) {
+      // After cancellation only tasks marked evenIfCancelled still start.
+      const cancelled = signal.aborted;
       let progressed = false;
       for (const task of order) {
         const summary = summaries[task.name]!;
         if (summary.status !== 'pending' || running.has(task.name)) continue;
+        if (cancelled && !task.evenIfCancelled) continue;
         const deps = task.dependsOn.map((dep) => summaries[dep]!);
         const blocker = task.dependsOn.find((_, i) =>
           ['failed', 'skipped', 'cancelled'].includes(deps[i]!.status),
@@ -151,11 +168,16 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
       if (running.size === 0 && !progressed) break;
       if (running.size > 0 && !progressed) await Promise.race(running.values());
     }
-    // On cancellation, let running attempts record themselves as cancelled.
+  } catch (error) {
+    // A crashed runner never leaves its run 'running'.
+    heartbeat.stop();
     await Promise.allSettled(running.values());
-  } finally {
     await resources.disposeAll(log);
+    await runLog.finishRun(runId, 'failed', `runner crashed: ${String(error)}`).catch(() => {});
+    throw error;
   }
+  heartbeat.stop();
+  await resources.disposeAll(log);
 
   const failed = order.filter((task) => summaries[task.name]!.status === 'failed').map((task) => task.name);
   const status: RunSummary['status'] = signal.aborted

@@ -24,6 +24,13 @@ export interface SchedulerOptions {
   log: Logger;
   /** Runs the pipeline for one date (any executor). */
   runDate: (date: string) => Promise<RunSummary>;
+  /**
+   * The sources only tell today's state (live APIs): a missed past date is recorded in ops.run_gap
+   * instead of being run with today's data.
+   */
+  liveSources?: boolean;
+  /** Dates before this one are never due (nothing ran before it to miss). */
+  since?: string;
   clock?: Clock;
 }
 
@@ -72,7 +79,8 @@ export class Scheduler {
     // previousRuns excludes the reference instant itself; a firing exactly now is due.
     const reference = new Date(now.getTime() + 1);
     const fires = this.cron.previousRuns(this.options.settings.scheduleCatchupDays + 1, reference);
-    return [...new Set(fires.map((fire) => this.runDateOf(fire)))].sort();
+    const since = this.options.since ?? '';
+    return [...new Set(fires.map((fire) => this.runDateOf(fire)))].filter((date) => date >= since).sort();
   }
 
   nextFire(now: Date): Date | null {
@@ -84,7 +92,12 @@ export class Scheduler {
     const due = this.dueDates(this.clock.now());
     const done = await this.succeededDates(this.options.database, due);
     const summaries: RunSummary[] = [];
+    const today = this.runDateOf(this.clock.now());
     for (const date of due.filter((d) => !done.has(d))) {
+      if (this.options.liveSources && date < today) {
+        await this.recordGap(date);
+        continue;
+      }
       const outcome = await this.withDateLock(date, async (database) => {
         // Another scheduler may have finished this date while we waited for the lock.
         if ((await this.succeededDates(database, [date])).has(date)) return 'done';
@@ -126,6 +139,24 @@ export class Scheduler {
         `scheduler: next run ${this.runDateOf(next)} at ${next.toISOString()}`,
       );
       await this.clock.sleep(next.getTime() - now.getTime(), signal);
+    }
+  }
+
+  private async recordGap(date: string): Promise<void> {
+    const inserted = await this.options.database.db
+      .insertInto('ops.run_gap')
+      .values({
+        run_date: date,
+        reason: 'missed while the scheduler was down; the live APIs only answer with today’s state',
+      })
+      .onConflict((oc) => oc.column('run_date').doNothing())
+      .returning('run_date')
+      .execute();
+    if (inserted.length > 0) {
+      this.options.log.warn(
+        { runDate: date },
+        `scheduler: ${date} was missed and is recorded as a gap (live APIs cannot tell a past date; \`gourmand backfill --from-raw\` rebuilds dates whose raw pulls are kept)`,
+      );
     }
   }
 

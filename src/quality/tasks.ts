@@ -11,6 +11,7 @@ import { reconcile } from './reconcile.ts';
  */
 export const reconcileTask: Task = {
   name: 'reconcile',
+  needs: ['warehouseUrl'],
   // After the data tests, not beside them: the DuckDB warehouse has one writer process at a time,
   // and on BullMQ the two tasks may land in different processes.
   dependsOn: ['warehouse_test'],

@@ -1,3 +1,4 @@
+import { SourceError } from '../common/errors.ts';
 import type { Settings } from '../config/settings.ts';
 import type { TaskContext } from '../orchestrator/graph.ts';
 import { DEFAULT_CENSUS_KEY, DEFAULT_YELP_KEY, startSimulator } from '../simulator/index.ts';
@@ -47,7 +48,39 @@ export async function sourceEndpoints(ctx: TaskContext): Promise<SourceEndpoints
   const statesPage = settings.censusApiKey
     ? { url: settings.statesPageUrl, simulated: false }
     : { url: `${simUrl}/abbreviations.htm`, simulated: true };
+  if (liveSources(settings)) {
+    refusePastDate(ctx.runDate, localToday(settings.scheduleTimezone));
+  }
   return { yelp, census, statesPage };
+}
+
+/** Some source is a real API that only answers with today's state (no past dates). */
+export function liveSources(
+  settings: Pick<Settings, 'yelpApiKey' | 'censusApiKey' | 'sourceServesHistory'>,
+): boolean {
+  return Boolean(settings.yelpApiKey || settings.censusApiKey) && !settings.sourceServesHistory;
+}
+
+/** Today in the schedule's time zone, the calendar the run dates follow. */
+export function localToday(timeZone: string, now = new Date()): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
+
+/**
+ * A run date is the date the data describes. Live APIs only tell today's state, so pulling them
+ * for a past date would stamp today's ratings on it: refused, the date stays a gap.
+ */
+export function refusePastDate(runDate: string, today: string): void {
+  if (runDate >= today) return;
+  throw new SourceError(
+    `${runDate} is in the past (today is ${today}) and the live APIs only answer with today's state: not pulled, the date stays a gap; rebuild it from its kept raw pulls with \`gourmand backfill --from-raw\`, or use the simulator, which serves history`,
+  );
 }
 
 /** The HTTP client of one source for one task, with the settings' limits and retries. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { ValidationError } from '../common/errors.ts';
 import type { Settings } from '../config/settings.ts';
 
 /**
@@ -46,6 +47,24 @@ export async function readAllJsonLines<T = unknown>(file: string): Promise<T[]> 
 
 export function hasFile(file: string): boolean {
   return existsSync(file);
+}
+
+/**
+ * Fails with one line when a kept pull a task reads is missing, naming it, where it looked and
+ * what to do: a load never succeeds empty because it ran in another folder than its extract.
+ */
+export function requireRaw(
+  settings: Pick<Settings, 'stateDir'>,
+  location: string,
+  what: string,
+  producer: string,
+): void {
+  if (existsSync(location)) return;
+  const state = path.resolve(settings.stateDir);
+  const hint = existsSync(state)
+    ? `run ${producer} for this date first`
+    : `the state folder ${state} does not exist: set GOURMAND_STATE_DIR to the folder ${producer} wrote to`;
+  throw new ValidationError(`${what} is missing: looked for ${location} (${hint})`);
 }
 
 /** The complete `.jsonl.gz` files of a folder (temporary files of a crashed write are ignored). */

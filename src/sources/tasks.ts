@@ -28,6 +28,7 @@ export const statesFile = (settings: Pick<Settings, 'stateDir'>, date: string) =
 
 export const extractCensusTask: Task = {
   name: 'extract_census',
+  needs: ['censusApiKey', 'censusBaseUrl', 'simBusinesses', 'simSeed', 'sourceServesHistory'],
   dependsOn: ['migrate'],
   description: 'Pull county names and population estimates from the Census API',
   async run(ctx) {
@@ -56,6 +57,7 @@ export const extractCensusTask: Task = {
 
 export const extractStatesTask: Task = {
   name: 'extract_states',
+  needs: ['censusApiKey', 'statesPageUrl', 'simBusinesses', 'simSeed', 'sourceServesHistory'],
   dependsOn: ['migrate'],
   description: 'Scrape state names and USPS abbreviations from the states page',
   async run(ctx) {
@@ -75,6 +77,7 @@ export const extractStatesTask: Task = {
 
 export const extractYelpTask: Task = {
   name: 'extract_yelp',
+  needs: ['yelpApiKey', 'yelpBaseUrl', 'extractMode', 'yelpSearchDepth', 'simBusinesses', 'simSeed'],
   // The counties to search come from the Census pull, their state codes from the states page.
   dependsOn: ['migrate', 'extract_census', 'extract_states'],
   description: 'Pull businesses per county (and categories, reviews, events) from Yelp Fusion',

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
+import { acquireLock, type ProcessLock } from '../common/process-lock.ts';
 import type { WarehouseAdapter } from './adapter.ts';
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -21,17 +22,28 @@ export class DuckDbAdapter implements WarehouseAdapter {
     readonly location: string,
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    private readonly lock?: ProcessLock,
   ) {}
 
   static async open(file: string): Promise<DuckDbAdapter> {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    // DuckDB allows one writer process; the lock names it instead of a bare "could not set lock".
+    const lock =
+      file === ':memory:'
+        ? undefined
+        : acquireLock(
+            file,
+            `The DuckDB warehouse ${file}`,
+            'wait for it to finish or stop it, then try again',
+          );
     try {
       const instance = await DuckDBInstance.create(file);
       const conn = await instance.connect();
       // A daily build rewrites a few tables; checkpoint at close rather than in the middle of it.
       await conn.run("set checkpoint_threshold = '1GB'");
-      return new DuckDbAdapter(file, instance, conn);
+      return new DuckDbAdapter(file, instance, conn, lock);
     } catch (error) {
+      lock?.release();
       throw new DatabaseError(`Cannot open the DuckDB warehouse ${file}: ${errorMessage(error)}`);
     }
   }
@@ -114,5 +126,6 @@ export class DuckDbAdapter implements WarehouseAdapter {
   async close() {
     this.conn.closeSync();
     this.instance.closeSync();
+    this.lock?.release();
   }
 }

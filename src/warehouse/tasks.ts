@@ -26,6 +26,7 @@ export function warehouseFor(
 
 export const warehouseBuildTask: Task = {
   name: 'warehouse_build',
+  needs: ['lakeUrl', 'warehouseUrl'],
   dependsOn: ['lake_export'],
   description: 'Land the day’s lake partitions and build the warehouse models',
   async run(ctx) {
@@ -47,6 +48,7 @@ export const warehouseBuildTask: Task = {
 
 export const warehouseTestTask: Task = {
   name: 'warehouse_test',
+  needs: ['warehouseUrl'],
   dependsOn: ['warehouse_build'],
   description: 'Run the warehouse data tests; results go to ops.check_result',
   attempts: 1,

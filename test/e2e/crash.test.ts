@@ -12,7 +12,7 @@ import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-import { dumpTables, expectMatchesTruth, runDay, simSettings } from './truth.ts';
+import { comparable, dumpTables, expectMatchesTruth, runDay, simSettings } from './truth.ts';
 
 const DAY1 = '2026-01-05';
 const DAY2 = '2026-02-05';
@@ -41,34 +41,6 @@ async function killMidLoad(stateDir: string, target: string, date: string): Prom
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
   return out.trim();
-}
-
-/**
- * A dump two databases can be compared by: without wall-clock columns. Surrogate keys are compared
- * as they are: a load gives ids from the rows it finds, not from sequences a killed load moved on.
- * Only the quarantine's ids (operations, not data) come from its sequence: renumbered by order.
- */
-function comparable(dump: Record<string, unknown[]>) {
-  const quarantine = new Map(
-    (dump['ops.quarantine'] ?? []).map((row, i) => [
-      (row as { quarantine_id: unknown }).quarantine_id,
-      i + 1,
-    ]),
-  );
-  return Object.fromEntries(
-    Object.entries(dump).map(([table, list]) => [
-      table,
-      list.map((row) => {
-        const { updated_at: _updated, ...rest } = row as Record<string, unknown>;
-        // review.created_at is Yelp's time_created; the quarantine's is the clock.
-        if (table === 'ops.quarantine') {
-          delete rest.created_at;
-          rest.quarantine_id = quarantine.get(rest.quarantine_id);
-        }
-        return rest;
-      }),
-    ]),
-  );
 }
 
 // The pipeline pulls every county of the US (~3,200 searches a day): slow on a busy machine.

@@ -166,6 +166,8 @@ export function simSettings(sim: SimulatorServer, extra: Record<string, string> 
     YELP_BASE_URL: sim.url,
     CENSUS_BASE_URL: sim.url,
     STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
+    // The simulator answers for any date; the real APIs only for today.
+    SOURCE_SERVES_HISTORY: 'true',
     SOURCE_RATE_PER_SECOND: '1000',
     SOURCE_BACKOFF_MS: '1',
     EXTRACT_CONCURRENCY: '8',
@@ -194,4 +196,29 @@ export async function expectMatchesTruth(database: TestDatabase, truth: GroundTr
   const expected = truth.businesses.filter((b) => !skip.has(b.id)).map(truthBusiness);
   expected.sort((a, b) => (a.id < b.id ? -1 : 1));
   expect(await dbOpenBusinesses(database, truth.date)).toEqual(expected);
+}
+
+/**
+ * A dump two databases can be compared by: without wall-clock columns. Surrogate keys are compared
+ * as they are: a load gives ids from the rows it finds, not from sequences a killed load moved on.
+ * Only the quarantine's ids (operations, not data) come from its sequence: renumbered by order.
+ */
+export function comparable(dump: Record<string, unknown[]>) {
+  const quarantine = new Map(
+    (dump['ops.quarantine'] ?? []).map((row, i) => [(row as { quarantine_id: unknown }).quarantine_id, i + 1]),
+  );
+  return Object.fromEntries(
+    Object.entries(dump).map(([table, list]) => [
+      table,
+      list.map((row) => {
+        const { updated_at: _updated, ...rest } = row as Record<string, unknown>;
+        // review.created_at is Yelp's time_created; the quarantine's is the clock.
+        if (table === 'ops.quarantine') {
+          delete rest.created_at;
+          rest.quarantine_id = quarantine.get(rest.quarantine_id);
+        }
+        return rest;
+      }),
+    ]),
+  );
 }

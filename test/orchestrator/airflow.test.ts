@@ -15,8 +15,16 @@ import { graph as diamond } from './fixtures/diamond-graph.ts';
 const inspect = `
 import ast, json, sys
 tree = ast.parse(open(sys.argv[1]).read())
-names, tasks, edges, dag = {}, {}, [], {}
+names, tasks, edges, dag, consts = {}, {}, [], {}, {}
+for node in tree.body:
+    if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+        try:
+            consts[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            pass
 def const(node):
+    if isinstance(node, ast.Name):
+        return consts[node.id]
     return ast.literal_eval(node) if not isinstance(node, ast.Call) else ast.unparse(node)
 for node in ast.walk(tree):
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
@@ -36,7 +44,18 @@ function parseDag(file: string) {
   // The brief's own check first: the file is valid Python.
   execFileSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', file]);
   return JSON.parse(execFileSync('python3', [script, file], { encoding: 'utf8' })) as {
-    tasks: Record<string, { task_id: string; bash_command: string; retries?: number }>;
+    tasks: Record<
+      string,
+      {
+        task_id: string;
+        bash_command: string;
+        retries?: number;
+        env: Record<string, string>;
+        append_env: boolean;
+        cwd: string;
+        doc: string;
+      }
+    >;
     edges: [string, string][];
     dag: Record<string, string>;
   };
@@ -64,9 +83,18 @@ describe('Airflow export', () => {
     expect(Object.keys(dag.tasks).sort()).toEqual(graph.map((t) => t.name).sort());
     expect(dag.edges.sort()).toEqual(graphEdges(graph));
     for (const task of graph) {
-      expect(dag.tasks[task.name]!.bash_command).toBe(`gourmand task run ${task.name} --date {{ ds }}`);
+      expect(dag.tasks[task.name]).toMatchObject({
+        bash_command: `gourmand task run ${task.name} --date {{ data_interval_end.in_timezone("Europe/Paris") | ds }}`,
+        // Every task shares the state folder and working folder, whatever folder Airflow gives it.
+        env: { GOURMAND_STATE_DIR: dir },
+        append_env: true,
+        cwd: process.cwd(),
+      });
       expect(dag.tasks[task.name]!.retries).toBe(task.attempts === undefined ? undefined : task.attempts - 1);
+      expect(dag.tasks[task.name]!.doc).toMatch(/Settings: GOURMAND_STATE_DIR, DATABASE_URL/);
     }
+    expect(dag.tasks.lake_export!.doc).toContain('LAKE_URL');
+    expect(dag.tasks.extract_yelp!.doc).toContain('YELP_API_KEY');
     expect(dag.dag.schedule).toBe("'15 6 * * *'");
     expect(dag.dag.dag_id).toBe("'gourmand_daily'");
     expect(dag.dag.start_date).toContain("tz='Europe/Paris'");
@@ -90,15 +118,85 @@ describe('Airflow export', () => {
         command: 'npx gourmand',
         taskArgs: '--graph /srv/graph.ts',
         today: '2026-11-25',
+        stateDir: '/srv/state',
+        workDir: '/srv',
       }),
     );
     const dag = parseDag(file);
     expect(dag.edges.sort()).toEqual(graphEdges(validateGraph(graph)));
     expect(dag.tasks['report-2']).toMatchObject({
       retries: 0,
-      bash_command: 'npx gourmand task run report-2 --date {{ ds }} --graph /srv/graph.ts',
+      bash_command:
+        'npx gourmand task run report-2 --date {{ data_interval_end.in_timezone("UTC") | ds }} --graph /srv/graph.ts',
     });
     expect(dag.dag.catchup).toBe('False');
     expect(dag.dag.start_date).toBe("pendulum.datetime(2026, 11, 25, tz='UTC')");
+  });
+});
+
+// Renders a template the way Airflow does for a scheduled run, without Airflow: jinja2 with
+// Airflow's `ds` filter (airflow/templates.py: value.strftime("%Y-%m-%d")) and a context whose
+// data_interval_* are pendulum-like datetimes (in_timezone), `ds` being data_interval_start's day.
+const render = `
+import datetime, json, sys, zoneinfo
+import jinja2
+class DateTime(datetime.datetime):
+    def in_timezone(self, tz):
+        return self.astimezone(zoneinfo.ZoneInfo(tz))
+template, start, end = sys.argv[1:4]
+start = DateTime.fromisoformat(start)
+end = DateTime.fromisoformat(end)
+env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+env.filters["ds"] = lambda value: value.strftime("%Y-%m-%d")
+context = {"data_interval_start": start, "data_interval_end": end, "logical_date": start, "ds": start.strftime("%Y-%m-%d")}
+print(env.from_string(template).render(**context))
+`;
+
+describe('the run date: one meaning for the scheduler and Airflow', () => {
+  it('a firing pulls the data of its own day, in the schedule’s time zone, under both executors', async () => {
+    const { Scheduler } = await import('../../src/orchestrator/scheduler.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-'));
+    const settings = testSettings({ SCHEDULE_CRON: '30 0 * * *', SCHEDULE_TZ: 'America/New_York' });
+    const file = path.join(dir, 'dag.py');
+    writeFileSync(
+      file,
+      airflowDag(dailyGraph(), settings, { dagId: 'd', command: 'gourmand', stateDir: dir, workDir: dir }),
+    );
+    const command = parseDag(file).tasks.load_yelp!.bash_command;
+    // The firing of 2026-12-01 00:30 in New York (05:30 UTC) closes the interval that began a day earlier.
+    const start = '2026-11-30T05:30:00+00:00';
+    const end = '2026-12-01T05:30:00+00:00';
+    const rendered = execFileSync('python3', ['-c', render, command, start, end], {
+      encoding: 'utf8',
+    }).trim();
+    expect(rendered).toBe('gourmand task run load_yelp --date 2026-12-01');
+    // Airflow's {{ ds }} for the same run is the interval's start: the day before.
+    expect(execFileSync('python3', ['-c', render, '{{ ds }}', start, end], { encoding: 'utf8' }).trim()).toBe(
+      '2026-11-30',
+    );
+    const scheduler = new Scheduler({
+      settings,
+      database: undefined as never,
+      log: undefined as never,
+      runDate: async () => undefined as never,
+    });
+    expect(scheduler.runDateOf(new Date(end))).toBe('2026-12-01');
+  });
+
+  it('does not catch up against live APIs (they only answer with today’s state)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-'));
+    const live = testSettings({ YELP_API_KEY: 'k', CENSUS_API_KEY: 'k', SCHEDULE_CATCHUP_DAYS: '7' });
+    const file = path.join(dir, 'dag.py');
+    writeFileSync(
+      file,
+      airflowDag(dailyGraph(), live, { dagId: 'd', command: 'g', stateDir: dir, workDir: dir }),
+    );
+    expect(parseDag(file).dag.catchup).toBe('False');
+    const simulated = testSettings({ SCHEDULE_CATCHUP_DAYS: '7' });
+    writeFileSync(
+      file,
+      airflowDag(dailyGraph(), simulated, { dagId: 'd', command: 'g', stateDir: dir, workDir: dir }),
+    );
+    expect(parseDag(file).dag.catchup).toBe('True');
   });
 });

@@ -1,13 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.ts';
 import type { Settings } from '../../src/config/settings.ts';
-import { LAKE_TABLES } from '../../src/lake/tables.ts';
-import type { SourceDatabase } from '../../src/oltp/database.ts';
 import { followRun, submitRun } from '../../src/orchestrator/bullmq.ts';
 import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
@@ -18,52 +14,18 @@ import {
   redisUrl,
   runCli,
   settingsEnv,
+  sourceTables,
   spawnWorkers,
   stopWorkers,
   uniquePrefix,
   type WorkerProcess,
+  warehouseTables,
 } from './workers.ts';
 
 const enabled = Boolean(process.env.TEST_DATABASE_URL && redisUrl);
 const slowGraph = path.join(import.meta.dirname, 'fixtures', 'daily-slow-graph.ts');
 const DAY1 = '2026-02-02';
 const DAY2 = '2026-02-09';
-
-/** Every source table, ordered, without the load-time timestamps that differ between two runs. */
-async function sourceTables(database: SourceDatabase) {
-  const dump: Record<string, unknown[]> = {};
-  for (const { name: table, key } of LAKE_TABLES) {
-    const { rows } = await sql
-      .raw<Record<string, unknown>>(`select * from ${table} order by ${key.join(', ')}`)
-      .execute(database.db);
-    dump[table] = rows.map(({ updated_at: _, ...row }) => row);
-  }
-  return dump;
-}
-
-/** The warehouse marts, ordered, as plain values. */
-async function warehouseTables(settings: Settings) {
-  const connection = await (await DuckDBInstance.create(new URL(settings.warehouseUrl).pathname)).connect();
-  try {
-    const tables = (
-      await connection.runAndReadAll(
-        `select table_name from information_schema.tables where table_schema = 'marts' order by 1`,
-      )
-    )
-      .getRowObjectsJS()
-      .map((r) => String(r.table_name));
-    const dump: Record<string, string> = {};
-    for (const table of tables) {
-      const reader = await connection
-        .runAndReadAll(`select * exclude (updated_at) from marts.${table} order by all`)
-        .catch(() => connection.runAndReadAll(`select * from marts.${table} order by all`));
-      dump[table] = JSON.stringify(reader.getRowsJson());
-    }
-    return dump;
-  } finally {
-    connection.closeSync();
-  }
-}
 
 describe.runIf(enabled)(
   'the daily pipeline on two `gourmand worker` processes (real PostgreSQL and Redis)',

@@ -128,7 +128,10 @@ describe.each(databaseBackends)('in-process runner on %s', (backend) => {
     const graph: Task[] = [
       task('slow', [], async (ctx) => {
         controller.abort();
-        await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+        // Stops on cancellation the way tasks do: by throwing.
+        await new Promise((_, reject) =>
+          ctx.signal.aborted ? reject(new Error('stopped')) : ctx.signal.addEventListener('abort', reject),
+        );
         return { rows: ctx.attempt };
       }),
       task('after', ['slow'], async () => ({})),
@@ -149,5 +152,38 @@ describe.each(databaseBackends)('in-process runner on %s', (backend) => {
       .where('ops.task_run.run_id', '=', summary.runId)
       .execute();
     expect(rows).toEqual([{ task_name: 'slow', task_status: 'cancelled', run_status: 'cancelled' }]);
+  });
+
+  it('records a task that committed before noticing the cancellation as succeeded, starts no further task but the bookkeeping', async () => {
+    const controller = new AbortController();
+    const graph: Task[] = [
+      task('load', [], async () => {
+        // Cancelled mid-commit: the work is done and stands.
+        controller.abort();
+        return { rows: 7 };
+      }),
+      task('export', ['load'], async () => ({})),
+      { ...task('invalidate', ['load'], async () => ({ rows: 1 })), evenIfCancelled: true },
+    ];
+    const summary = await runGraph({
+      graph,
+      runDate: '2026-11-21',
+      settings,
+      database,
+      log: silentLogger,
+      signal: controller.signal,
+      concurrency: 1,
+    });
+    expect(summary.status).toBe('cancelled');
+    const rows = await database.db
+      .selectFrom('ops.task_run')
+      .select(['task_name', 'status', 'rows'])
+      .where('run_id', '=', summary.runId)
+      .orderBy('task_name')
+      .execute();
+    expect(rows).toEqual([
+      { task_name: 'invalidate', status: 'succeeded', rows: 1 },
+      { task_name: 'load', status: 'succeeded', rows: 7 },
+    ]);
   });
 });

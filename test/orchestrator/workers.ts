@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { type SettingKey, type Settings, settingDefs } from '../../src/config/settings.ts';
+import { LAKE_TABLES } from '../../src/lake/tables.ts';
+import type { SourceDatabase } from '../../src/oltp/database.ts';
 
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
 
@@ -118,4 +122,44 @@ export function runCli(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
+}
+
+/** Every source table, ordered, without the load-time timestamps that differ between two runs. */
+export async function sourceTables(database: SourceDatabase) {
+  const dump: Record<string, unknown[]> = {};
+  for (const { name: table, key } of LAKE_TABLES) {
+    const { rows } = await sql
+      .raw<Record<string, unknown>>(`select * from ${table} order by ${key.join(', ')}`)
+      .execute(database.db);
+    dump[table] = rows.map(({ updated_at: _, ...row }) => row);
+  }
+  return dump;
+}
+
+/** The warehouse marts, ordered, as plain values. */
+export async function warehouseTables(settings: Settings, exclude: readonly string[] = []) {
+  const connection = await (await DuckDBInstance.create(new URL(settings.warehouseUrl).pathname)).connect();
+  try {
+    const columns = (
+      await connection.runAndReadAll(
+        `select table_name, column_name from information_schema.columns where table_schema = 'marts' order by table_name, ordinal_position`,
+      )
+    ).getRowObjectsJS();
+    const byTable = new Map<string, string[]>();
+    for (const { table_name, column_name } of columns) {
+      const name = String(column_name);
+      if (name === 'updated_at' || exclude.includes(name)) continue;
+      byTable.set(String(table_name), [...(byTable.get(String(table_name)) ?? []), `"${name}"`]);
+    }
+    const dump: Record<string, string> = {};
+    for (const [table, list] of byTable) {
+      const reader = await connection.runAndReadAll(
+        `select ${list.join(', ')} from marts.${table} order by all`,
+      );
+      dump[table] = JSON.stringify(reader.getRowsJson());
+    }
+    return dump;
+  } finally {
+    connection.closeSync();
+  }
 }

@@ -8,7 +8,7 @@ import { type CopyValue, csvField } from './session.ts';
  * records that streams the businesses, then COPY'd after it: one read of the input, flat memory.
  */
 export class SpoolFolder {
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'gourmand-load-'));
+  readonly dir = mkdtempSync(path.join(tmpdir(), `gourmand-load-${process.pid}-`));
   private readonly spools: Spool[] = [];
 
   spool(name: string): Spool {

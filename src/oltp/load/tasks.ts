@@ -1,7 +1,14 @@
 import path from 'node:path';
 import type { Settings } from '../../config/settings.ts';
 import type { Task } from '../../orchestrator/graph.ts';
-import { hasFile, listJsonLines, rawDir, readAllJsonLines, readJsonLines } from '../../sources/raw-store.ts';
+import {
+  hasFile,
+  listJsonLines,
+  rawDir,
+  readAllJsonLines,
+  readJsonLines,
+  requireRaw,
+} from '../../sources/raw-store.ts';
 import { type CensusLine, censusFile, type StatesLine, statesFile } from '../../sources/tasks.ts';
 import { type CategoryLine, categoriesFile, type YelpLine } from '../../sources/yelp-pull.ts';
 import { loadGeography } from './geography.ts';
@@ -13,18 +20,24 @@ export const loadGeographyTask: Task = {
   dependsOn: ['extract_census', 'extract_states'],
   description: 'Load country, states, counties and county population',
   async run(ctx) {
-    const census = await readAllJsonLines<CensusLine>(censusFile(ctx.settings, ctx.runDate));
-    const states = await readAllJsonLines<StatesLine>(statesFile(ctx.settings, ctx.runDate));
-    const counts = await withLoadTransaction(ctx.database, (session) =>
-      loadGeography(session, ctx.runDate, {
+    const censusPull = censusFile(ctx.settings, ctx.runDate);
+    const statesPull = statesFile(ctx.settings, ctx.runDate);
+    requireRaw(ctx.settings, censusPull, `The Census pull of ${ctx.runDate}`, 'extract_census');
+    requireRaw(ctx.settings, statesPull, `The states page pull of ${ctx.runDate}`, 'extract_states');
+    const census = await readAllJsonLines<CensusLine>(censusPull);
+    const states = await readAllJsonLines<StatesLine>(statesPull);
+    const counts = await withLoadTransaction(ctx.database, async (session) => {
+      const loaded = await loadGeography(session, ctx.runDate, {
         states,
         counties: census.flatMap((line) => (line.t === 'county' ? [line] : [])),
         population: census.flatMap((line) => (line.t === 'population' ? [line] : [])),
         quarantined: census.flatMap((line) =>
           line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [],
         ),
-      }),
-    );
+      });
+      await ctx.fence(session);
+      return loaded;
+    });
     return { rows: (counts.county ?? 0) + (counts.county_population ?? 0), details: counts };
   },
 };
@@ -36,9 +49,11 @@ export const loadYelpTask: Task = {
   async run(ctx) {
     const { input, counties } = await yelpLoadInput(ctx.settings, ctx.runDate);
     ctx.log.info({ counties }, 'loading the yelp pull');
-    const counts = await withLoadTransaction(ctx.database, (session) =>
-      loadYelp(session, ctx.runDate, input),
-    );
+    const counts = await withLoadTransaction(ctx.database, async (session) => {
+      const loaded = await loadYelp(session, ctx.runDate, input);
+      await ctx.fence(session);
+      return loaded;
+    });
     return { rows: counts.business_holding ?? 0, details: { counties, ...counts } };
   },
 };
@@ -49,6 +64,7 @@ export async function yelpLoadInput(
   date: string,
 ): Promise<{ input: YelpLoadInput; counties: number }> {
   const dir = rawDir(settings, 'yelp', date);
+  requireRaw(settings, path.join(dir, 'counties'), `The Yelp pull of ${date}`, 'extract_yelp');
   const files = listJsonLines(path.join(dir, 'counties'));
   async function* lines(): AsyncGenerator<YelpLine> {
     for (const file of files) yield* readJsonLines<YelpLine>(file);
