@@ -74,7 +74,7 @@ function comparable(dump: Record<string, unknown[]>) {
     Object.entries(dump).map(([table, list]) => [
       table,
       list.map((row) => {
-        const { updated_at: _updated, ...rest } = row as Record<string, unknown>;
+        const { updated_at: _updated, change_xid: _xid, ...rest } = row as Record<string, unknown>;
         // review.created_at is Yelp's time_created; the quarantine's is the clock.
         if (table === 'ops.quarantine') delete rest.created_at;
         for (const [column, ranks] of rank) {

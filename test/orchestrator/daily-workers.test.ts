@@ -36,7 +36,7 @@ async function sourceTables(database: SourceDatabase) {
     const { rows } = await sql
       .raw<Record<string, unknown>>(`select * from ${table} order by ${key.join(', ')}`)
       .execute(database.db);
-    dump[table] = rows.map(({ updated_at: _, ...row }) => row);
+    dump[table] = rows.map(({ updated_at: _, change_xid: _xid, ...row }) => row);
   }
   return dump;
 }
