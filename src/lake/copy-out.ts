@@ -47,14 +47,17 @@ export async function withSnapshot<T>(
       client.release();
     }
   }
-  return database.pglite!.transaction(async (tx) => {
-    await tx.query('set transaction isolation level repeatable read, read only');
-    return read({
-      query: async <R>(text: string) => (await tx.query<R>(text)).rows,
-      copyToCsv: async (select, file) => {
-        const result = await tx.query(`copy (${select}) to '/dev/blob' with (format csv)`);
-        await writeFile(file, result.blob ? Buffer.from(await result.blob.arrayBuffer()) : '');
-      },
-    });
-  });
+  // Holding a Kysely connection first keeps the transaction from starting inside another caller's.
+  return database.db.connection().execute(() =>
+    database.pglite!.transaction(async (tx) => {
+      await tx.query('set transaction isolation level repeatable read, read only');
+      return read({
+        query: async <R>(text: string) => (await tx.query<R>(text)).rows,
+        copyToCsv: async (select, file) => {
+          const result = await tx.query(`copy (${select}) to '/dev/blob' with (format csv)`);
+          await writeFile(file, result.blob ? Buffer.from(await result.blob.arrayBuffer()) : '');
+        },
+      });
+    }),
+  );
 }

@@ -201,7 +201,8 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
       ]);
       const [alert, ...more] = receiver.delivered();
       expect(more).toEqual([]);
-      expect(alert!.text).toBe(`Gourmand run ${summary.runId} for ${DAY}: 4 error check(s) failed`);
+      // The four above, and the holdings' content hash of the date.
+      expect(alert!.text).toBe(`Gourmand run ${summary.runId} for ${DAY}: 5 error check(s) failed`);
       const body = JSON.stringify(alert!.blocks);
       expect(body).toContain(
         `*Check* \`row_count\` on \`business_holding\`: expected ${holdings}, actual ${holdings - 1}`,

@@ -166,16 +166,20 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
       const expected = await dumpWarehouse(other);
       const untouched = await dumpWarehouse(other, ALL_SCHEMAS);
       // What a re-export of day 2 looks like to the warehouse: a new manifest for the date.
+      const original = (await copy.getText(manifestKey(FIXTURE_DAYS[1])))!;
       const manifest = (await readManifest(copy, FIXTURE_DAYS[1]))!;
-      await copy.putText(
-        manifestKey(FIXTURE_DAYS[1]),
-        renderManifest({ ...manifest, exportedAt: new Date().toISOString() }),
-      );
+      const reexported = renderManifest({ ...manifest, exportedAt: new Date().toISOString() });
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), reexported);
       // Refused before anything changed, for the latest date and for the older one alike.
       for (const date of [FIXTURE_DAYS[2], FIXTURE_DAYS[1]]) {
         await expect(buildOther(date)).rejects.toThrow(/new exports of 2026-03-02.*--full-refresh/);
         expect(await dumpWarehouse(other, ALL_SCHEMAS)).toEqual(untouched);
       }
+      // The refusals left nothing behind: with the old manifest back, the daily build works.
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), original);
+      await buildOther(FIXTURE_DAYS[2]);
+      expect(await dumpWarehouse(other)).toEqual(expected);
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), reexported);
       const report = await buildOther(FIXTURE_DAYS[2], true);
       expect(report.land.dates).toEqual([...FIXTURE_DAYS]);
       const after = await dumpWarehouse(other);

@@ -15,7 +15,7 @@ export async function openTempWarehouse(): Promise<DuckDbAdapter> {
   return DuckDbAdapter.open(path.join(tempDir('wh'), 'warehouse.duckdb'));
 }
 
-const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts', 'snapshots'];
+export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts', 'snapshots'];
 /** The model schemas plus the landed lake and the build's bookkeeping: everything a build changes. */
 export const ALL_SCHEMAS = [...MODEL_SCHEMAS, 'lake', '_gourmand'];
 
