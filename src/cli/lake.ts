@@ -1,6 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
-import { exportLake, listExportDates, readManifest } from '../lake/export.ts';
+import { ValidationError } from '../common/errors.ts';
+import { exportLake } from '../lake/export.ts';
+import { listExportDates, readManifest, verifyLake } from '../lake/manifest.ts';
 import { openObjectStore } from '../lake/store.ts';
 import { migrate } from '../oltp/migrate.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
@@ -20,6 +25,13 @@ export function registerLakeCommands(program: Command): void {
         await migrate(database, { log });
         return exportLake(database, store, date, { log });
       });
+      if (manifest.skipped) {
+        const { latest, pendingRows } = manifest.skipped;
+        console.log(
+          `Nothing exported for ${date}: ${store.url} already holds ${latest}${pendingRows > 0 ? `; ${pendingRows} row(s) changed since go into the next export` : ', and nothing changed since'}`,
+        );
+        return;
+      }
       console.log(`Exported ${date} to ${store.url}`);
       printTable(
         Object.values(manifest.tables).map((t) => ({
@@ -29,6 +41,34 @@ export function registerLakeCommands(program: Command): void {
           since: t.low ?? '',
         })),
       );
+    });
+
+  lake
+    .command('verify')
+    .description(
+      'Check every manifest and the size and SHA-256 of every file it lists (exit 1 on a mismatch)',
+    )
+    .option('--date <YYYY-MM-DD>', 'check only this date')
+    .action(async (options: { date?: string }, command: Command) => {
+      const { settings } = cliContext(command);
+      const store = openObjectStore(settings);
+      // A fresh download folder: a remote lake's objects are read again, not a cached copy.
+      const cacheDir = await mkdtemp(path.join(tmpdir(), 'gourmand-lake-verify-'));
+      try {
+        const report = await verifyLake(store, {
+          date: options.date ? parseRunDate(options.date) : undefined,
+          cacheDir,
+        });
+        for (const problem of report.problems) console.log(`FAIL ${problem.key}: ${problem.message}`);
+        if (report.problems.length > 0) {
+          throw new ValidationError(
+            `Lake ${store.url}: ${report.problems.length} problem(s) in ${report.dates.length} date(s): ${report.problems.map((p) => p.key).join(', ')}`,
+          );
+        }
+        console.log(`Lake ${store.url}: ${report.dates.length} date(s), ${report.files} file(s) verified`);
+      } finally {
+        await rm(cacheDir, { recursive: true, force: true });
+      }
     });
 
   lake

@@ -3,169 +3,227 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
-import { ValidationError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
-import { copySelectToCsv } from './copy-out.ts';
-import { isTempKey, type ObjectStore } from './store.ts';
-import { LAKE_TABLES, type LakeColumn, sourceOf, tableShape } from './tables.ts';
-
-/**
- * Lake layout: `<table>/dt=<extract date>/part-0000.parquet`, and one manifest per export,
- * `_manifests/dt=<date>.json`, naming every file it wrote. Readers go through manifests only.
- */
-export const partitionPrefix = (table: string, date: string) => `${table}/dt=${date}/`;
-export const manifestKey = (date: string) => `_manifests/dt=${date}.json`;
-
-export interface ManifestFile {
-  key: string;
-  rows: number;
-  bytes: number;
-}
-
-export interface TableExport {
-  table: string;
-  /** Exclusive lower bound on updated_at (null: from the beginning, or a whole-table export). */
-  low: string | null;
-  /** Inclusive upper bound on updated_at. */
-  high: string;
-  rows: number;
-  files: ManifestFile[];
-  columns: LakeColumn[];
-}
-
-export interface Manifest {
-  extractDate: string;
-  exportedAt: string;
-  tables: Record<string, TableExport>;
-}
+import { type SnapshotReader, withSnapshot } from './copy-out.ts';
+import {
+  type Manifest,
+  type ManifestFile,
+  manifestKey,
+  partitionPrefix,
+  readManifest,
+  renderManifest,
+  sha256File,
+} from './manifest.ts';
+import type { ObjectStore } from './store.ts';
+import { CHANGE_XID, LAKE_TABLES, type LakeColumn, type LakeTableName, sourceOf, tableShape } from './tables.ts';
 
 export interface ExportOptions {
   log?: Logger;
   /** Only these tables (tests, benchmarks); default: every lake table. */
   tables?: readonly string[];
   signal?: AbortSignal;
+  /** Called inside the export's snapshot after each table is written (tests interleave writes). */
+  afterTable?: (table: string) => Promise<void>;
+}
+
+/** What an export did: the manifest it wrote, or, for a date older than the latest export, nothing. */
+export interface ExportResult extends Manifest {
+  /** Set when the date is older than the latest export: nothing was written. */
+  skipped?: {
+    latest: string;
+    /** Rows changed since the latest export's snapshot; the next export of a date ≥ latest takes them. */
+    pendingRows: number;
+  };
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-interface Range {
-  low: string | null;
+interface Previous {
+  date: string;
+  snapshot: string | null;
   high: string;
 }
 
-/**
- * The watermark range of `date`: from the previous date's high watermark to now. Re-exporting the
- * latest date re-derives the same lower bound and so replaces its partition. An earlier date cannot be
- * exported again: the source keeps only each row's latest version, so the rows changed since would
- * vanish from it.
- */
-async function rangeFor(database: SourceDatabase, table: string, date: string, now: string): Promise<Range> {
-  const { rows } = await sql<{ before: string | null; latest: string | null }>`
-    select
-      (select high_watermark::text from ops.lake_watermark
-        where table_name = ${table} and extract_date < ${date} order by extract_date desc limit 1) as before,
-      (select max(extract_date)::text from ops.lake_watermark where table_name = ${table}) as latest
-  `.execute(database.db);
-  const latest = rows[0]?.latest;
-  if (latest && latest > date) {
-    throw new ValidationError(
-      `Lake export of ${date}: ${table} was already exported for ${latest}; only the latest date (or a later one) can be exported, since rows changed after ${date} are no longer in the source as they were`,
-    );
-  }
-  return { low: rows[0]?.before ?? null, high: now };
+/** The export of `table` before `date` (or up to it): the one whose snapshot bounds this export. */
+async function previousExport(reader: SnapshotReader, table: string, date: string, inclusive = false) {
+  const rows = await reader.query<{ date: string; snapshot: string | null; high: string }>(`
+    select extract_date::text as date, snapshot::text as snapshot, high_watermark::text as high
+    from ops.lake_watermark
+    where table_name = ${quoteLiteral(table)} and extract_date ${inclusive ? '<=' : '<'} ${quoteLiteral(date)}
+    order by extract_date desc limit 1`);
+  return rows[0] as Previous | undefined;
 }
 
 /**
- * Exports every source table's rows changed since the last watermark to Parquet for `date`.
- * Files are written atomically, then stale files of the partition are removed, then the
- * manifest (last), then the watermark rows in one transaction.
+ * The rows of an incremental table that the previous export's snapshot could not see: changed by a
+ * transaction that committed after it was taken, or was still running then. The current snapshot
+ * (the reader's) sees exactly the committed ones, so each change is exported once. Rows from before
+ * change tracking (change_xid null) are bounded by that export's timestamp watermark.
+ */
+function changedSince(previous: Previous | undefined): string {
+  if (!previous) return '';
+  if (previous.snapshot === null) {
+    return `where ${CHANGE_XID} is not null or updated_at > ${quoteLiteral(previous.high)}::timestamptz`;
+  }
+  const snapshot = `${quoteLiteral(previous.snapshot)}::pg_snapshot`;
+  return `where ${CHANGE_XID} >= pg_snapshot_xmin(${snapshot}) and not pg_visible_in_snapshot(${CHANGE_XID}, ${snapshot})`;
+}
+
+/**
+ * Exports every source table's rows changed since the previous export to Parquet for `date`, all
+ * read in one snapshot. Files are written atomically, then stale files of the partition are
+ * removed, then the manifest (last), then the watermark rows (with the snapshot) in one
+ * transaction. Re-exporting the latest date re-derives the same lower bound and so replaces its
+ * partition. A date older than the latest export writes nothing: its changes are in the later
+ * exports, and rows changed since go into the next export of a date ≥ the latest (see
+ * docs/decisions.md).
  */
 export async function exportLake(
   database: SourceDatabase,
   store: ObjectStore,
   date: string,
   options: ExportOptions = {},
-): Promise<Manifest> {
+): Promise<ExportResult> {
   const log = options.log ?? silentLogger;
   const tables = LAKE_TABLES.filter((t) => !options.tables || options.tables.includes(t.name));
-  const { rows } = await sql<{ now: string }>`select now()::text as now`.execute(database.db);
-  const now = rows[0]!.now;
   // The pid in the name lets a later start-up remove it if this process dies (liveness.ts).
   const work = await mkdtemp(path.join(tmpdir(), `gourmand-lake-${process.pid}-`));
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
   // One conversion thread: the other core is busy with the server's COPY of the next chunk.
   await conn.run('set threads = 1');
-  const manifest: Manifest = { extractDate: date, exportedAt: new Date().toISOString(), tables: {} };
   try {
-    for (const table of tables) {
-      options.signal?.throwIfAborted();
-      const shape = await tableShape(database, sourceOf(table));
-      const range: Range = shape.incremental
-        ? await rangeFor(database, table.name, date, now)
-        : { low: null, high: now };
-      const where = !shape.incremental
-        ? ''
-        : range.low === null
-          ? `where updated_at <= ${quoteLiteral(range.high)}::timestamptz`
-          : `where updated_at > ${quoteLiteral(range.low)}::timestamptz and updated_at <= ${quoteLiteral(range.high)}::timestamptz`;
-      const files = await exportChunks(database, store, conn, {
-        table: table.name,
-        relation: sourceOf(table),
-        key: table.key,
-        columns: shape.columns,
-        where,
-        prefix: partitionPrefix(table.name, date),
-        work,
-      });
-      const rowCount = files.reduce((sum, f) => sum + f.rows, 0);
-      // Anything else in the partition is a leftover of an earlier export of this date.
-      const keep = new Set(files.map((f) => f.key));
-      const stale = (await store.list(partitionPrefix(table.name, date))).filter((k) => !keep.has(k));
-      await store.delete(stale);
-      manifest.tables[table.name] = {
-        table: table.name,
-        low: range.low,
-        high: range.high,
-        rows: rowCount,
-        files,
-        columns: shape.columns,
+    const result = await withSnapshot(database, async (reader): Promise<ExportResult> => {
+      const [now] = await reader.query<{ snapshot: string; now: string }>(
+        'select pg_current_snapshot()::text as snapshot, now()::text as now',
+      );
+      const manifest: Manifest = {
+        extractDate: date,
+        exportedAt: new Date().toISOString(),
+        snapshot: now!.snapshot,
+        tables: {},
       };
-      log.info({ table: table.name, rows: rowCount, date }, `exported ${rowCount} ${table.name} rows`);
-    }
-    // A partial export (tests, benchmarks) keeps the other tables of an existing manifest.
-    const previous = await readManifest(store, date);
-    if (previous && options.tables) manifest.tables = { ...previous.tables, ...manifest.tables };
-    await store.putText(manifestKey(date), `${JSON.stringify(manifest, null, 2)}\n`);
-    await database.db.transaction().execute(async (trx) => {
-      for (const t of Object.values(manifest.tables)) {
-        if (options.tables && !options.tables.includes(t.table)) continue;
-        const values = {
-          table_name: t.table,
-          extract_date: date,
-          low_watermark: t.low,
-          high_watermark: t.high,
-          rows: t.rows,
-          files: JSON.stringify(t.files),
-          manifest_key: manifestKey(date),
+      const skipped = await olderDate(
+        reader,
+        tables.map((t) => t.name),
+        date,
+      );
+      if (skipped) return { ...manifest, tables: {}, skipped };
+      for (const table of tables) {
+        options.signal?.throwIfAborted();
+        const shape = await tableShape(reader, sourceOf(table));
+        const previous = shape.incremental ? await previousExport(reader, table.name, date) : undefined;
+        const files = await exportChunks(reader, store, conn, {
+          table: table.name,
+          relation: sourceOf(table),
+          key: table.key,
+          columns: shape.columns,
+          where: shape.incremental ? changedSince(previous) : '',
+          prefix: partitionPrefix(table.name, date),
+          work,
+        });
+        const rowCount = files.reduce((sum, f) => sum + f.rows, 0);
+        // Anything else in the partition is a leftover of an earlier export of this date.
+        const keep = new Set(files.map((f) => f.key));
+        const stale = (await store.list(partitionPrefix(table.name, date))).filter((k) => !keep.has(k));
+        await store.delete(stale);
+        manifest.tables[table.name] = {
+          table: table.name,
+          low: previous?.high ?? null,
+          high: now!.now,
+          after: previous?.snapshot ?? null,
+          rows: rowCount,
+          files,
+          columns: shape.columns,
         };
-        await trx
-          .insertInto('ops.lake_watermark')
-          .values(values)
-          .onConflict((oc) =>
-            oc.columns(['table_name', 'extract_date']).doUpdateSet({ ...values, exported_at: sql`now()` }),
-          )
-          .execute();
+        log.info({ table: table.name, rows: rowCount, date }, `exported ${rowCount} ${table.name} rows`);
+        await options.afterTable?.(table.name);
       }
+      return manifest;
     });
-    return manifest;
+    if (result.skipped) {
+      const { latest, pendingRows } = result.skipped;
+      log.info(
+        { date, latest, pendingRows },
+        `lake export of ${date} skipped: the lake already holds ${latest}${pendingRows > 0 ? `; ${pendingRows} row(s) changed since go into the next export` : ' and nothing changed since'}`,
+      );
+      return result;
+    }
+    await writeManifest(database, store, result, options.tables);
+    return result;
   } finally {
     conn.closeSync();
     duck.closeSync();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a date older than the latest export of any of the tables: how many rows the latest export's
+ * snapshot could not see (they wait for the next export). Undefined when the date is the latest or
+ * newer.
+ */
+async function olderDate(
+  reader: SnapshotReader,
+  names: readonly LakeTableName[],
+  date: string,
+): Promise<ExportResult['skipped']> {
+  const list = names.map(quoteLiteral).join(', ');
+  const [latest] = await reader.query<{ date: string | null }>(
+    `select max(extract_date)::text as date from ops.lake_watermark where table_name in (${list})`,
+  );
+  if (!latest?.date || latest.date <= date) return undefined;
+  let pendingRows = 0;
+  for (const table of LAKE_TABLES.filter((t) => names.includes(t.name))) {
+    const shape = await tableShape(reader, sourceOf(table));
+    if (!shape.incremental) continue;
+    const previous = await previousExport(reader, table.name, latest.date, true);
+    const [count] = await reader.query<{ n: string }>(
+      `select count(*) as n from ${quoteIdent(sourceOf(table))} ${changedSince(previous)}`,
+    );
+    pendingRows += Number(count!.n);
+  }
+  return { latest: latest.date, pendingRows };
+}
+
+async function writeManifest(
+  database: SourceDatabase,
+  store: ObjectStore,
+  manifest: Manifest,
+  only: readonly string[] | undefined,
+): Promise<void> {
+  const date = manifest.extractDate;
+  // A partial export (tests, benchmarks) keeps the other tables of an existing manifest; a full one
+  // never reads the old manifest, so it can replace a broken one.
+  if (only) {
+    const previous = await readManifest(store, date);
+    if (previous) manifest.tables = { ...previous.tables, ...manifest.tables };
+  }
+  await store.putText(manifestKey(date), renderManifest(manifest));
+  await database.db.transaction().execute(async (trx) => {
+    for (const t of Object.values(manifest.tables)) {
+      if (only && !only.includes(t.table)) continue;
+      const values = {
+        table_name: t.table,
+        extract_date: date,
+        low_watermark: t.low,
+        high_watermark: t.high,
+        snapshot: manifest.snapshot ?? null,
+        rows: t.rows,
+        files: JSON.stringify(t.files),
+        manifest_key: manifestKey(date),
+      };
+      await trx
+        .insertInto('ops.lake_watermark')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['table_name', 'extract_date']).doUpdateSet({ ...values, exported_at: sql`now()` }),
+        )
+        .execute();
+    }
+  });
 }
 
 /** Rows per Parquet file: big exports are split by key range so copying and converting overlap. */
@@ -187,17 +245,19 @@ interface ChunkJob {
  * chunk's CSV (already in key order) into a Parquet file, converting chunk i while chunk i+1 is being copied.
  */
 async function exportChunks(
-  database: SourceDatabase,
+  reader: SnapshotReader,
   store: ObjectStore,
   conn: DuckDBConnection,
   job: ChunkJob,
 ): Promise<ManifestFile[]> {
   const first = quoteIdent(job.key[0]!);
   const from = `from ${quoteIdent(job.relation)} ${job.where}`;
-  const { rows } = await sql<{ n: number; lo: number | null; hi: number | null }>`
-    select count(*)::bigint as n, min(${sql.raw(first)})::bigint as lo, max(${sql.raw(first)})::bigint as hi ${sql.raw(from)}
-  `.execute(database.db);
-  const { n, lo, hi } = rows[0]!;
+  const [counts] = await reader.query<{ n: string; lo: string | null; hi: string | null }>(
+    `select count(*) as n, min(${first})::bigint as lo, max(${first})::bigint as hi ${from}`,
+  );
+  const n = Number(counts!.n);
+  const lo = counts!.lo === null ? null : Number(counts!.lo);
+  const hi = counts!.hi === null ? null : Number(counts!.hi);
   const chunks =
     lo === null || hi === null ? 1 : Math.max(1, Math.min(Math.ceil(n / CHUNK_ROWS), hi - lo + 1));
   const step = lo === null || hi === null ? 0 : Math.ceil((hi - lo + 1) / chunks);
@@ -217,17 +277,18 @@ async function exportChunks(
     const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
     // Ordered by the primary key, which the key-range scan reads in that order anyway.
     const orderBy = `order by ${job.key.map(quoteIdent).join(', ')}`;
-    await copySelectToCsv(database, `select ${columnList} ${from} ${range} ${orderBy}`, csv);
+    await reader.copyToCsv(`select ${columnList} ${from} ${range} ${orderBy}`, csv);
     await converting;
     converting = (async () => {
-      const reader = await conn.runAndReadAll(
+      const written = await conn.runAndReadAll(
         `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
            columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
          to ${quoteLiteral(parquet)} (format parquet)`,
       );
-      await store.putFile(key, parquet);
       const { size } = await stat(parquet);
-      files.push({ key, rows: Number(reader.getRowsJS()[0]?.[0] ?? 0), bytes: size });
+      const sha256 = await sha256File(parquet);
+      await store.putFile(key, parquet);
+      files.push({ key, rows: Number(written.getRowsJS()[0]?.[0] ?? 0), bytes: size, sha256 });
       await rm(csv, { force: true });
       await rm(parquet, { force: true });
     })();
@@ -236,19 +297,4 @@ async function exportChunks(
   }
   await converting;
   return files;
-}
-
-export async function readManifest(store: ObjectStore, date: string): Promise<Manifest | undefined> {
-  const text = await store.getText(manifestKey(date));
-  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
-}
-
-/** Every extract date that has a manifest, ascending. */
-export async function listExportDates(store: ObjectStore): Promise<string[]> {
-  const keys = await store.list('_manifests/');
-  return keys
-    .filter((key) => !isTempKey(key))
-    .map((key) => /dt=(\d{4}-\d{2}-\d{2})\.json$/.exec(key)?.[1])
-    .filter((date): date is string => date !== undefined)
-    .sort();
 }

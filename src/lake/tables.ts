@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
 import { DatabaseError } from '../common/errors.ts';
-import type { SourceDatabase } from '../oltp/database.ts';
+import type { SnapshotReader } from './copy-out.ts';
 
 /**
- * The source tables the lake holds, with the key that orders their files. A table with an
- * `updated_at` column is exported incrementally (rows changed since the last watermark); one
- * without (payment_level, a fixed lookup) is exported whole every date. `source` is the relation
- * read when it is not the table itself: businesses are exported with admin corrections applied.
+ * The source tables the lake holds, with the key that orders their files. A table with a
+ * `change_xid` column is exported incrementally (rows changed since the previous export's
+ * snapshot); one without (payment_level, a fixed lookup) is exported whole every date. `source` is
+ * the relation read when it is not the table itself: businesses are exported with admin corrections
+ * applied.
  */
 export const LAKE_TABLES = [
   { name: 'country', key: ['country_id'] },
@@ -27,7 +27,6 @@ export const LAKE_TABLES = [
   { name: 'event', key: ['event_id'] },
 ] as const satisfies readonly { name: string; key: readonly string[]; source?: string }[];
 
-/** The relation a lake table's rows are read from. */
 export const sourceOf = (table: (typeof LAKE_TABLES)[number]): string =>
   'source' in table ? table.source : table.name;
 
@@ -84,18 +83,25 @@ export function duckTypeOf(column: Omit<ColumnRow, 'column_name'>): string {
   }
 }
 
+/** The column the export's change tracking reads; it is not exported itself. */
+export const CHANGE_XID = 'change_xid';
+
 /** Reads a table's columns from the catalog, so a column a later migration adds is exported too. */
-export async function tableShape(database: SourceDatabase, table: string): Promise<TableShape> {
-  const { rows } = await sql<ColumnRow>`
+export async function tableShape(
+  reader: Pick<SnapshotReader, 'query'>,
+  table: string,
+): Promise<TableShape> {
+  const rows = await reader.query<ColumnRow>(`
     select column_name, data_type, numeric_precision, numeric_scale
     from information_schema.columns
-    where table_schema = 'public' and table_name = ${table}
-    order by ordinal_position
-  `.execute(database.db);
+    where table_schema = 'public' and table_name = '${table}'
+    order by ordinal_position`);
   if (rows.length === 0)
     throw new DatabaseError(`Lake export: table ${table} does not exist; run gourmand db migrate`);
   return {
-    columns: rows.map((row) => ({ name: row.column_name, duckType: duckTypeOf(row) })),
-    incremental: rows.some((row) => row.column_name === 'updated_at'),
+    columns: rows
+      .filter((row) => row.column_name !== CHANGE_XID)
+      .map((row) => ({ name: row.column_name, duckType: duckTypeOf(row) })),
+    incremental: rows.some((row) => row.column_name === CHANGE_XID),
   };
 }

@@ -352,6 +352,8 @@ export interface LakeWatermarkTable {
   /** Kept as text by the lake export so microseconds survive (JS Date has milliseconds). */
   low_watermark: ColumnType<Date | null, string | null, string | null>;
   high_watermark: ColumnType<Date, string, string>;
+  /** pg_snapshot as text: the snapshot the export read (null before issue 16). */
+  snapshot: ColumnType<string | null, string | null | undefined, string | null>;
   rows: number;
   files: ColumnType<unknown, string, string>;
   manifest_key: string;

@@ -26,6 +26,16 @@ export type CheckDefinition = CheckBase & { kind: 'count' | 'sum_by' | 'key_set'
 
 const d = (runDate: string) => `date '${runDate}'`;
 
+/**
+ * A content hash of rows, the same on both sides: the sum of the first 32 bits of each row's md5
+ * of its values joined by '|'. Order-free and exact in a JS number up to millions of rows; any
+ * edited, missing or extra row moves it (but by chance, 1 in 2^32).
+ */
+const sourceRowHash = (...values: string[]) =>
+  `sum(('x' || substr(md5(concat_ws('|', ${values.map((v) => `coalesce(${v}::text, '')`).join(', ')})), 1, 8))::bit(32)::bigint)`;
+const warehouseRowHash = (...values: string[]) =>
+  `sum(cast(('0x' || substr(md5(concat_ws('|', ${values.map((v) => `coalesce(cast(${v} as varchar), '')`).join(', ')})), 1, 8)) as bigint))`;
+
 export const reconciliationChecks: readonly CheckDefinition[] = [
   // Row counts per entity.
   {
@@ -137,6 +147,35 @@ export const reconciliationChecks: readonly CheckDefinition[] = [
     source: (date) => `select business_id as key from business_holding where holding_date = ${d(date)}`,
     warehouse: (date) =>
       `select business_id as key from marts.fct_business_holding where holding_date = ${d(date)}`,
+  },
+  // Content hashes per table and date: a row edited on one side only (values, not just keys).
+  {
+    name: 'content_hash',
+    entity: 'business_holding',
+    kind: 'sum_by',
+    severity: 'error',
+    tolerance: 0,
+    source: (date) => `
+      select holding_date::text as key, ${sourceRowHash('business_id', 'rating', 'review_count')} as value
+      from business_holding where holding_date = ${d(date)} group by 1`,
+    warehouse: (date) => `
+      select cast(holding_date as varchar) as key, ${warehouseRowHash('business_id', 'rating', 'review_count')} as value
+      from marts.fct_business_holding where holding_date = ${d(date)} group by 1`,
+  },
+  {
+    name: 'content_hash',
+    entity: 'business',
+    kind: 'sum_by',
+    severity: 'error',
+    tolerance: 0,
+    source: () => `
+      select 'current' as key,
+             ${sourceRowHash('business_id', 'yelp_id', 'name', 'phone', 'zip_code', 'latitude', 'longitude', 'is_closed')} as value
+      from business where valid_to is null`,
+    warehouse: () => `
+      select 'current' as key,
+             ${warehouseRowHash('business_id', 'yelp_id', 'business_name', 'phone', 'zip_code', 'latitude', 'longitude', 'is_closed')} as value
+      from marts.dim_business where is_current`,
   },
   // Freshness: the latest daily holding on each side.
   {

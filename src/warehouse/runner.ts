@@ -1,8 +1,9 @@
+import { ValidationError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { ObjectStore } from '../lake/store.ts';
 import type { WarehouseAdapter } from './adapter.ts';
 import { type CompileContext, compileSql } from './compile.ts';
-import { type LandResult, landLake } from './land.ts';
+import { type LandResult, landingRefusal, landLake, planLanding } from './land.ts';
 import { LAYERS, loadProject, type Model, type Project, selectModels, topoOrder } from './project.ts';
 import { applySnapshotDate } from './snapshot.ts';
 
@@ -37,6 +38,11 @@ export interface ModelResult {
 export interface BuildReport {
   runDate: string;
   fullRefresh: boolean;
+  /**
+   * Set when the run date is older than the latest landed date and the lake has nothing new: the
+   * build changed nothing (the warehouse already holds that later date).
+   */
+  upToDate?: string;
   land: LandResult;
   models: ModelResult[];
 }
@@ -57,13 +63,30 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
   const log = ctx.log ?? silentLogger;
   const project = options.project ?? loadProject();
   const fullRefresh = options.fullRefresh ?? false;
-  for (const layer of LAYERS) await adapter.ensureSchema(layer);
-  const land = await landLake(adapter, ctx.store, {
+  // Every check that can refuse the build runs before the warehouse changes.
+  const plan = await planLanding(adapter, ctx.store, {
     runDate: options.runDate,
     fullRefresh,
     cacheDir: ctx.cacheDir,
-    log,
   });
+  const refusal = landingRefusal(plan);
+  if (refusal) throw new ValidationError(refusal);
+  if (!fullRefresh && plan.latestLanded !== null && options.runDate < plan.latestLanded) {
+    // An older date with nothing new in the lake: its data is in the warehouse already.
+    log.info(
+      { runDate: options.runDate, latest: plan.latestLanded },
+      `warehouse build of ${options.runDate} skipped: the warehouse holds ${plan.latestLanded} and the lake has nothing new`,
+    );
+    return {
+      runDate: options.runDate,
+      fullRefresh,
+      upToDate: plan.latestLanded,
+      land: { dates: [], filesRead: [], rows: 0 },
+      models: [],
+    };
+  }
+  for (const layer of LAYERS) await adapter.ensureSchema(layer);
+  const land = await landLake(adapter, plan, { log });
   const selected = selectModels(project, options.select ?? []);
   const relationOf = relationResolver(adapter, project);
   const report: BuildReport = { runDate: options.runDate, fullRefresh, land, models: [] };

@@ -2,8 +2,10 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportLake, readManifest } from '../../src/lake/export.ts';
+import { exportLake } from '../../src/lake/export.ts';
+import { readManifest } from '../../src/lake/manifest.ts';
 import { FileStore, type ObjectStore } from '../../src/lake/store.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from './fixture.ts';
@@ -115,8 +117,21 @@ describe.each(databaseBackends)('lake export on %s', (backend) => {
     expect(rows).toEqual([{ table_name: 'business', rows: 1 }]);
   });
 
-  it('refuses to export a date older than the latest export', async () => {
-    await expect(exportLake(database, store, FIXTURE_DAYS[0])).rejects.toThrow(/only the latest date/);
+  it('exports nothing for a date older than the latest export, and counts what waits for the next', async () => {
+    const before = await lakeContents(store);
+    expect((await exportLake(database, store, FIXTURE_DAYS[0])).skipped).toEqual({
+      latest: FIXTURE_DAYS[1],
+      pendingRows: 0,
+    });
+    // A late holding of the older date: not lost, and not written to the older partition.
+    await sql`update business_holding set rating = 1 where holding_date = ${FIXTURE_DAYS[0]} and business_id = (select min(business_id) from business)`.execute(
+      database.db,
+    );
+    expect((await exportLake(database, store, FIXTURE_DAYS[0])).skipped).toEqual({
+      latest: FIXTURE_DAYS[1],
+      pendingRows: 1,
+    });
+    expect(await lakeContents(store)).toEqual(before);
   });
 
   it('an export killed midway, then re-run, leaves the same files as an undisturbed one', async () => {

@@ -65,6 +65,60 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
     });
   });
 
+  it('content hashes pass after a clean build and catch a row edited in the warehouse', async () => {
+    const contentHashes = (runId: number) =>
+      database.db
+        .selectFrom('ops.check_result')
+        .select(['entity', 'status'])
+        .where('run_id', '=', runId)
+        .where('check_name', '=', 'content_hash')
+        .orderBy('entity')
+        .execute();
+    const first = await database.db
+      .selectFrom('ops.pipeline_run')
+      .select('run_id')
+      .where('run_date', '=', DAY)
+      .executeTakeFirstOrThrow();
+    expect(await contentHashes(first.run_id)).toEqual([
+      { entity: 'business:current', status: 'pass' },
+      { entity: `business_holding:${DAY}`, status: 'pass' },
+    ]);
+    // Same keys and counts, one value changed on the warehouse side only, then put back.
+    const file = new URL(settings.warehouseUrl).pathname;
+    const original = await sql<{ id: number; rating: string; name: string }>`
+      select h.business_id as id, h.rating::text as rating, b.name from business_holding h join business b using (business_id)
+      where h.holding_date = ${DAY} order by h.business_id limit 1`.execute(database.db);
+    const id = original.rows[0]!.id;
+    const edit = async (rating: string, name: string) => {
+      const duck = await (await DuckDBInstance.create(file)).connect();
+      await duck.run(`update marts.fct_business_holding set rating = ${rating}
+        where holding_date = date '${DAY}' and business_id = ${id}`);
+      await duck.run(
+        `update marts.dim_business set business_name = ${name} where is_current and business_id = ${id}`,
+      );
+      duck.closeSync();
+    };
+    await edit(original.rows[0]!.rating === '1.0' ? '2.0' : '1.0', `'Edited in the warehouse'`);
+    const reconcileOnly = () =>
+      runGraph({
+        graph: [standaloneTask(dailyGraph(), 'reconcile')],
+        runDate: DAY,
+        settings,
+        database,
+        log: silentLogger,
+        executor: 'task',
+      });
+    const edited = await reconcileOnly();
+    expect(await contentHashes(edited.runId)).toEqual([
+      { entity: 'business:current', status: 'fail' },
+      { entity: `business_holding:${DAY}`, status: 'fail' },
+    ]);
+    expect((await results(edited.runId)).filter((r) => r.status !== 'pass')).toEqual([]);
+    await edit(original.rows[0]!.rating, `'${original.rows[0]!.name.replaceAll("'", "''")}'`);
+    const restored = await reconcileOnly();
+    expect((await contentHashes(restored.runId)).map((r) => r.status)).toEqual(['pass', 'pass']);
+  });
+
   it('catches a fact row deleted from the warehouse and a review count changed in the source, and alerts', async () => {
     // Two businesses of different states: one loses its fact row, the other gains reviews at the source.
     const { rows: picks } = await sql<{ business_id: number; state_code: string; review_count: number }>`
@@ -147,7 +201,8 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
       ]);
       const [alert, ...more] = receiver.delivered();
       expect(more).toEqual([]);
-      expect(alert!.text).toBe(`Gourmand run ${summary.runId} for ${DAY}: 4 error check(s) failed`);
+      // The four above, and the holdings' content hash of the date.
+      expect(alert!.text).toBe(`Gourmand run ${summary.runId} for ${DAY}: 5 error check(s) failed`);
       const body = JSON.stringify(alert!.blocks);
       expect(body).toContain(
         `*Check* \`row_count\` on \`business_holding\`: expected ${holdings}, actual ${holdings - 1}`,

@@ -1,13 +1,21 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLake } from '../../src/lake/export.ts';
+import {
+  manifestKey,
+  readManifest,
+  renderManifest,
+  sha256File,
+  verifyLake,
+} from '../../src/lake/manifest.ts';
 import { FileStore } from '../../src/lake/store.ts';
 import { runDataTests } from '../../src/warehouse/data-tests.ts';
 import type { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
 import { type BuildReport, buildWarehouse } from '../../src/warehouse/runner.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-import { dumpWarehouse, expectMartsMatchSource, openTempWarehouse, tempDir } from './helpers.ts';
+import { ALL_SCHEMAS, dumpWarehouse, expectMartsMatchSource, openTempWarehouse, tempDir } from './helpers.ts';
 
 describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backend) => {
   let database: TestDatabase;
@@ -156,13 +164,22 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
     try {
       for (const date of FIXTURE_DAYS) await buildOther(date);
       const expected = await dumpWarehouse(other);
+      const untouched = await dumpWarehouse(other, ALL_SCHEMAS);
       // What a re-export of day 2 looks like to the warehouse: a new manifest for the date.
-      const manifestKey = `_manifests/dt=${FIXTURE_DAYS[1]}.json`;
-      const manifest = JSON.parse((await copy.getText(manifestKey))!);
-      await copy.putText(manifestKey, JSON.stringify({ ...manifest, exportedAt: new Date().toISOString() }));
-      await expect(buildOther(FIXTURE_DAYS[2])).rejects.toThrow(
-        /already holds dates after 2026-03-02.*--full-refresh/,
-      );
+      const original = (await copy.getText(manifestKey(FIXTURE_DAYS[1])))!;
+      const manifest = (await readManifest(copy, FIXTURE_DAYS[1]))!;
+      const reexported = renderManifest({ ...manifest, exportedAt: new Date().toISOString() });
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), reexported);
+      // Refused before anything changed, for the latest date and for the older one alike.
+      for (const date of [FIXTURE_DAYS[2], FIXTURE_DAYS[1]]) {
+        await expect(buildOther(date)).rejects.toThrow(/new exports of 2026-03-02.*--full-refresh/);
+        expect(await dumpWarehouse(other, ALL_SCHEMAS)).toEqual(untouched);
+      }
+      // The refusals left nothing behind: with the old manifest back, the daily build works.
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), original);
+      await buildOther(FIXTURE_DAYS[2]);
+      expect(await dumpWarehouse(other)).toEqual(expected);
+      await copy.putText(manifestKey(FIXTURE_DAYS[1]), reexported);
       const report = await buildOther(FIXTURE_DAYS[2], true);
       expect(report.land.dates).toEqual([...FIXTURE_DAYS]);
       const after = await dumpWarehouse(other);
@@ -170,6 +187,36 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
     } finally {
       await other.close();
     }
+  });
+
+  it('a build of an older date with nothing new in the lake changes nothing', async () => {
+    const before = await dumpWarehouse(warehouse, ALL_SCHEMAS);
+    const report = await build(warehouse, FIXTURE_DAYS[0]);
+    expect(report).toMatchObject({ upToDate: FIXTURE_DAYS[2], models: [], land: { dates: [] } });
+    expect(await dumpWarehouse(warehouse, ALL_SCHEMAS)).toEqual(before);
+  });
+
+  it('a flipped byte in any lake file of an older date fails a full refresh naming the file, and changes nothing', async () => {
+    const before = await dumpWarehouse(warehouse, ALL_SCHEMAS);
+    const keys = (await store.list('')).filter((key) => key.includes(`dt=${FIXTURE_DAYS[0]}`));
+    expect(keys.length).toBe(17);
+    for (const key of keys) {
+      const file = path.join(store.root, ...key.split('/'));
+      const bytes = readFileSync(file);
+      const flipped = Buffer.from(bytes);
+      const at = Math.floor(bytes.length / 2);
+      flipped[at] = flipped[at]! ^ (key.endsWith('.json') ? 0x20 : 0xff);
+      writeFileSync(file, flipped);
+      try {
+        await expect(build(warehouse, FIXTURE_DAYS[2], { fullRefresh: true }), key).rejects.toThrow(key);
+        const report = await verifyLake(store, { cacheDir: tempDir('verify') });
+        expect(report.problems.map((p) => p.key)).toEqual([key]);
+      } finally {
+        writeFileSync(file, bytes);
+      }
+    }
+    expect(await dumpWarehouse(warehouse, ALL_SCHEMAS)).toEqual(before);
+    expect((await verifyLake(store, { cacheDir: tempDir('verify') })).problems).toEqual([]);
   });
 
   it('--select model+ builds the model and what depends on it', async () => {
@@ -217,6 +264,13 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
        to '${dir}/dup.parquet' (format parquet)`,
     );
     await store.putFile(`business/dt=${FIXTURE_DAYS[2]}/part-0000.parquet`, `${dir}/dup.parquet`);
+    // As an export would have written it: the manifest carries the file's size and checksum.
+    const manifest = (await readManifest(store, FIXTURE_DAYS[2]))!;
+    const { size } = statSync(`${dir}/dup.parquet`);
+    manifest.tables.business!.files = [
+      { ...manifest.tables.business!.files[0]!, bytes: size, sha256: await sha256File(`${dir}/dup.parquet`) },
+    ];
+    await store.putText(manifestKey(FIXTURE_DAYS[2]), renderManifest(manifest));
     await build(warehouse, FIXTURE_DAYS[2]);
     const results = await runDataTests(warehouse, database.db, { runDate: FIXTURE_DAYS[2], runId: null });
     const failed = results.filter((r) => r.status === 'fail');

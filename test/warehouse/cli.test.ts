@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/oltp/database.ts';
 import { migrate } from '../../src/oltp/migrate.ts';
+import { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
 import { startS3, type TestS3 } from '../lake/s3.ts';
-import { tempDir } from './helpers.ts';
+import { ALL_SCHEMAS, dumpWarehouse, tempDir } from './helpers.ts';
 
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
 
@@ -76,6 +78,46 @@ describe('gourmand lake and warehouse commands', () => {
       conn.closeSync();
       instance.closeSync();
     }
+  });
+
+  it('a flipped byte in an S3 lake file: lake verify and warehouse build --full-refresh fail naming it, and the warehouse is unchanged', async () => {
+    const date = FIXTURE_DAYS[0];
+    const key = `business/dt=${date}/part-0000.parquet`;
+    const lake = s3.store('cli');
+    const dir = tempDir('flip');
+    const original = readFileSync(await lake.localCopy(key, dir));
+    const flipped = Buffer.from(original);
+    flipped[flipped.length >> 1] = flipped[flipped.length >> 1]! ^ 0xff;
+    writeFileSync(path.join(dir, 'flipped.parquet'), flipped);
+    writeFileSync(path.join(dir, 'original.parquet'), original);
+    expect((await gourmand(['lake', 'verify'], env)).code).toBe(0);
+    const warehouseFile = path.join(stateDir, 'warehouse.duckdb');
+    const dump = async () => {
+      const adapter = await DuckDbAdapter.open(warehouseFile);
+      try {
+        return await dumpWarehouse(adapter, ALL_SCHEMAS);
+      } finally {
+        await adapter.close();
+      }
+    };
+    const before = await dump();
+    await lake.putFile(key, path.join(dir, 'flipped.parquet'));
+    try {
+      const verify = await gourmand(['lake', 'verify', '--date', date], env);
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain(
+        `FAIL ${key}: Lake file ${key} in s3://lake/cli does not match its SHA-256`,
+      );
+      // A cached copy that matches its checksum is the right content and would be used: drop it.
+      rmSync(path.join(stateDir, 'lake-cache'), { recursive: true, force: true });
+      const build = await gourmand(['warehouse', 'build', '--date', date, '--full-refresh'], env);
+      expect(build.code).toBe(1);
+      expect(build.stderr).toContain(`Lake file ${key} in s3://lake/cli does not match its SHA-256`);
+      expect(await dump()).toEqual(before);
+    } finally {
+      await lake.putFile(key, path.join(dir, 'original.parquet'));
+    }
+    expect((await gourmand(['lake', 'verify'], env)).code).toBe(0);
   });
 
   it('prints the lineage, and refuses a BigQuery warehouse with a clear error', async () => {

@@ -15,11 +15,18 @@ export async function openTempWarehouse(): Promise<DuckDbAdapter> {
   return DuckDbAdapter.open(path.join(tempDir('wh'), 'warehouse.duckdb'));
 }
 
-/** Every table and view the build made (not the lake copy or bookkeeping), as sorted JSON rows. */
-export async function dumpWarehouse(adapter: WarehouseAdapter): Promise<Record<string, string>> {
+export const MODEL_SCHEMAS = ['staging', 'intermediate', 'marts', 'snapshots'];
+/** The model schemas plus the landed lake and the build's bookkeeping: everything a build changes. */
+export const ALL_SCHEMAS = [...MODEL_SCHEMAS, 'lake', '_gourmand'];
+
+/** Every table and view the build made (by default not the lake copy or bookkeeping), as sorted JSON rows. */
+export async function dumpWarehouse(
+  adapter: WarehouseAdapter,
+  schemas: readonly string[] = MODEL_SCHEMAS,
+): Promise<Record<string, string>> {
   const relations = await adapter.query<{ s: string; t: string }>(
     `select table_schema as s, table_name as t from information_schema.tables
-     where table_schema in ('staging', 'intermediate', 'marts', 'snapshots') order by 1, 2`,
+     where table_schema in (${schemas.map((s) => `'${s}'`).join(', ')}) order by 1, 2`,
   );
   const out: Record<string, string> = {};
   for (const { s, t } of relations) {

@@ -1,6 +1,6 @@
 /* {
   "materialized": "incremental",
-  "description": "One row per business and date: rating, review count and reviews gained since the previous day. Every holding is kept: the business version is the one valid that day, or the nearest one when none is (the original dropped those rows).",
+  "description": "One row per business and date: rating, review count and reviews gained since the previous day. Every holding is kept, with the business version valid that day (the first version also covers the days before it: a backfilled holding); a holding outside every version has no business_key and fails its tests (the original dropped those rows).",
   "unique_key": ["business_id", "holding_date"],
   "tests": [
     { "unique": ["business_id", "holding_date"] },
@@ -46,7 +46,14 @@ earlier as (
 
 versions as (
 
-    select business_key, business_id, valid_from, valid_to from {{ ref('dim_business') }}
+    select
+        business_key,
+        business_id,
+        -- the first version also stands for the days before the business was first extracted
+        case when valid_from = min(valid_from) over (partition by business_id)
+            then cast('0001-01-01' as date) else valid_from end as valid_from,
+        valid_to
+    from {{ ref('dim_business') }}
 
 ),
 
@@ -56,14 +63,10 @@ with_version as (
         latest.*,
         versions.business_key
     from latest
-    left join versions on versions.business_id = latest.business_id
-    qualify row_number() over (
-        partition by latest.business_id, latest.holding_date
-        order by
-            case when latest.holding_date >= versions.valid_from and latest.holding_date < versions.valid_to
-                then 0 else 1 end,
-            abs({{ date_diff_days('versions.valid_from', 'latest.holding_date') }})
-    ) = 1
+    left join versions
+        on versions.business_id = latest.business_id
+        and latest.holding_date >= versions.valid_from
+        and latest.holding_date < versions.valid_to
 
 ),
 
