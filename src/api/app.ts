@@ -20,6 +20,7 @@ import { metricsRoutes } from '../quality/metrics-route.ts';
 import { webRoutes } from '../web/plugin.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
+import { jsonShapeProblem, parseForm } from './body-limits.ts';
 import type { Cache } from './cache/cache.ts';
 import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
@@ -66,6 +67,7 @@ const MINUTE = 60_000;
 /** The API, ready for `app.inject()` or `app.listen()`. The caller owns database and cache. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { settings, database, cache } = options;
+  const securityHeaders = helmetHeaders();
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: settings.apiBodyLimitBytes,
@@ -76,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       const message =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed request URL';
-      (reply as FastifyReply).code(status).send(errorBody(status, message));
+      (reply as FastifyReply).code(status).headers(securityHeaders).send(errorBody(status, message));
     },
     forceCloseConnections: 'idle',
     ajv: {
@@ -93,12 +95,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   installErrorHandlers(app);
+  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
+  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
+  // An unknown route answers 404 here, before its body is read or parsed.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
+    if (request.is404) {
+      reply
+        .code(404)
+        .send(errorBody(404, `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));
+      return;
+    }
+    done();
+  });
+  // Bodies are checked for depth and key count on their text, before parsing and any schema.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const problem = jsonShapeProblem(body as string);
+    if (problem) done(badRequest(problem), undefined);
+    else parseJson(request, body as string, done);
+  });
   // OAuth2's token endpoint takes an HTML form body.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      const form = parseForm(body as string);
+      if (typeof form === 'string') done(badRequest(form), undefined);
+      else done(null, form);
     },
   );
   // After validation, because coercion turns "Infinity" or 1e400 into numbers that pass Ajv's
@@ -139,16 +164,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
-  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
   await app.register(helmet, { global: false });
-  const securityHeaders = helmetHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders);
-    done();
-  });
   if (settings.apiCorsOrigins) {
-    await app.register(cors, { origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()) });
+    await app.register(cors, {
+      origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()),
+      // Every method the API has (the plugin's default is GET, HEAD and POST only).
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    });
   }
 
   const limiterRedis = settings.redisUrl ? createRedisClient(settings.redisUrl) : undefined;
