@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -25,6 +25,8 @@ import type { Cache } from './cache/cache.ts';
 import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
+import { limitStore, MINUTE } from './limits.ts';
+import { createMailer, type Mailer } from './mail.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
@@ -42,6 +44,7 @@ declare module 'fastify' {
     database: SourceDatabase;
     cache: Cache;
     tokens: TokenService;
+    mailer: Mailer | undefined;
   }
   interface FastifyRequest {
     account: Account | null;
@@ -61,8 +64,6 @@ export interface AppOptions {
   /** Namespace of this app's Redis keys (rate limits); tests use one per file. */
   redisKeyPrefix?: string;
 }
-
-const MINUTE = 60_000;
 
 /** The API, ready for `app.inject()` or `app.listen()`. The caller owns database and cache. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -90,9 +91,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', database.db);
   app.decorate('cache', cache);
   app.decorate('tokens', new TokenService(settings.jwtSecret));
-  if (!settings.jwtSecret) {
-    options.log.warn('JWT_SECRET is unset: tokens are signed with a random key and die with this process');
-  }
+  const mailer = createMailer(settings, options.log);
+  app.decorate('mailer', mailer);
+  if (mailer) app.addHook('onClose', async () => mailer.close());
 
   installErrorHandlers(app);
   // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
@@ -179,7 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await limiterRedis.connect().catch(() => {});
     app.addHook('onClose', async () => limiterRedis.disconnect());
   }
-  await app.register(rateLimit, rateLimitOptions(app, settings, limiterRedis, options.redisKeyPrefix));
+  await app.register(rateLimit, rateLimitOptions(app, settings, limiterRedis, options));
 
   await app.register(authPlugin);
   await app.register(cachePlugin);
@@ -199,22 +200,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 /**
  * Per client per minute: the account when a valid token is sent (so clients behind one NAT do not
- * share a budget), else the IP. Login-type routes add a stricter per-IP limit in their own config.
- * Redis-backed when configured; a Redis outage lets requests through rather than failing them.
+ * share a budget), else the IP. Sign-in routes add stricter limits per IP and per account
+ * (limits.ts). Counted in Redis when configured, in-process when not or while Redis fails.
  */
 function rateLimitOptions(
   app: FastifyInstance,
   settings: Settings,
   redis: Redis | undefined,
-  prefix = 'gourmand:',
+  options: AppOptions,
 ) {
   return {
     global: settings.apiRateLimitPerMinute > 0,
     max: settings.apiRateLimitPerMinute,
     timeWindow: MINUTE,
-    redis,
-    nameSpace: `${prefix}ratelimit:`,
-    skipOnError: true,
+    store: limitStore(redis, `${options.redisKeyPrefix ?? 'gourmand:'}ratelimit:`, options.log),
     keyGenerator: async (request: FastifyRequest) => {
       const token = bearerToken(request);
       const accountId = token ? await app.tokens.verifyAccess(token) : null;
@@ -224,12 +223,6 @@ function rateLimitOptions(
       ...errorBody(429, `Too many requests; retry in ${context.after}`),
     }),
   };
-}
-
-/** The stricter limit of login, registration and refresh, per IP; `false` when disabled. */
-export function loginRateLimit(settings: Settings): RateLimitOptions | false {
-  const max = settings.apiLoginRateLimitPerMinute;
-  return max > 0 ? { max, timeWindow: MINUTE, keyGenerator: (request) => `login:${request.ip}` } : false;
 }
 
 function unsafeValue(value: unknown): string | undefined {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openApiDatabase } from '../api/database.ts';
+import { resolveJwtSecret } from '../api/jwt-secret.ts';
 import { startServer } from '../api/server.ts';
 import { ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
@@ -35,6 +36,7 @@ export async function serveUntilSignal(
   log: Logger,
   listen: { host: string; port: number },
 ): Promise<void> {
+  settings = { ...settings, jwtSecret: resolveJwtSecret(settings, log) };
   const database = await openApiDatabase(settings);
   try {
     await migrate(database, { log });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveJwtSecret } from '../api/jwt-secret.ts';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { cliContext } from './context.ts';
 import { printRunSummary, runDailyPipeline, runExitCode } from './run.ts';
@@ -18,7 +19,12 @@ export function registerStartCommand(program: Command): void {
     .action(
       async (options: { date: string; port?: string; host: string; serve: boolean }, command: Command) => {
         const runDate = parseRunDate(options.date);
-        const { settings, log } = cliContext(command);
+        const context = cliContext(command);
+        const { log } = context;
+        // A missing JWT_SECRET stops the command before the pipeline runs, not after.
+        const settings = options.serve
+          ? { ...context.settings, jwtSecret: resolveJwtSecret(context.settings, log) }
+          : context.settings;
         const port = parsePort(options.port, settings);
         const summary = await runDailyPipeline(settings, log, runDate);
         printRunSummary(summary);

@@ -201,9 +201,8 @@ describe.each(databaseBackends)('with Redis unreachable, on %s', (backend) => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({
       status: 'unavailable',
-      database: true,
-      cache: false,
-      cacheKind: 'redis',
+      database: { ok: true },
+      cache: { ok: false, kind: 'redis' },
     });
   });
 
