@@ -10,7 +10,6 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
@@ -25,7 +24,7 @@ import type { Cache } from './cache/cache.ts';
 import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
-import { limitStore, MINUTE } from './limits.ts';
+import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts';
 import { createMailer, type Mailer } from './mail.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -45,6 +44,7 @@ declare module 'fastify' {
     cache: Cache;
     tokens: TokenService;
     mailer: Mailer | undefined;
+    limits: LimitCounter;
   }
   interface FastifyRequest {
     account: Account | null;
@@ -180,7 +180,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await limiterRedis.connect().catch(() => {});
     app.addHook('onClose', async () => limiterRedis.disconnect());
   }
-  await app.register(rateLimit, rateLimitOptions(app, settings, limiterRedis, options));
+  const limits = limitCounter(
+    limiterRedis,
+    `${options.redisKeyPrefix ?? 'gourmand:'}ratelimit:`,
+    options.log,
+  );
+  app.decorate('limits', limits);
+  await app.register(rateLimit, rateLimitOptions(app, settings, limits));
 
   await app.register(authPlugin);
   await app.register(cachePlugin);
@@ -203,17 +209,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  * share a budget), else the IP. Sign-in routes add stricter limits per IP and per account
  * (limits.ts). Counted in Redis when configured, in-process when not or while Redis fails.
  */
-function rateLimitOptions(
-  app: FastifyInstance,
-  settings: Settings,
-  redis: Redis | undefined,
-  options: AppOptions,
-) {
+function rateLimitOptions(app: FastifyInstance, settings: Settings, limits: LimitCounter) {
   return {
     global: settings.apiRateLimitPerMinute > 0,
     max: settings.apiRateLimitPerMinute,
     timeWindow: MINUTE,
-    store: limitStore(redis, `${options.redisKeyPrefix ?? 'gourmand:'}ratelimit:`, options.log),
+    store: limitStore(limits),
     keyGenerator: async (request: FastifyRequest) => {
       const token = bearerToken(request);
       const accountId = token ? await app.tokens.verifyAccess(token) : null;

@@ -1,10 +1,11 @@
 import type { RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import { CircuitBreaker } from './cache/breaker.ts';
+import { HttpError } from './errors.ts';
 
 export const MINUTE = 60_000;
 
@@ -18,12 +19,17 @@ type LimitRedis = Redis & { gourmandLimit(key: string, windowMs: number): Promis
 type Hit = { current: number; ttl: number };
 type Callback = (error: Error | null, hit: Hit) => void;
 
+export interface LimitCounter {
+  /** Counts one hit of `key` in its window; the count so far and the window's time left. */
+  hit(key: string, windowMs: number): Promise<Hit>;
+}
+
 /**
- * The counting store behind @fastify/rate-limit: Redis (shared by every API process) through a
- * circuit breaker, and an in-process counter whenever Redis fails or the circuit is open. A limit
- * is never lifted because Redis is down; at worst each process counts on its own for a while.
+ * The counter behind every limit: Redis (shared by every API process) through a circuit breaker,
+ * and an in-process counter whenever Redis fails or the circuit is open. A limit is never lifted
+ * because Redis is down; at worst each process counts on its own for a while.
  */
-export function limitStore(redis: Redis | undefined, prefix: string, log: Logger) {
+export function limitCounter(redis: Redis | undefined, prefix: string, log: Logger): LimitCounter {
   const local = new LRUCache<string, { count: number; resetAt: number }>({ max: 100_000 });
   const breaker = new CircuitBreaker();
   let fallingBack = false;
@@ -40,6 +46,26 @@ export function limitStore(redis: Redis | undefined, prefix: string, log: Logger
     return { current: entry.count, ttl: entry.resetAt - now };
   };
 
+  return {
+    async hit(key, windowMs) {
+      const full = `${prefix}${key}`;
+      if (!redis) return countLocally(full, windowMs);
+      try {
+        const [current, ttl] = await breaker.run(() => (redis as LimitRedis).gourmandLimit(full, windowMs));
+        if (fallingBack) log.info('rate limits: Redis is back, counting there again');
+        fallingBack = false;
+        return { current, ttl: Math.max(ttl, 0) };
+      } catch {
+        if (!fallingBack) log.warn('rate limits: Redis unavailable, counting in this process');
+        fallingBack = true;
+        return countLocally(full, windowMs);
+      }
+    },
+  };
+}
+
+/** The counter as @fastify/rate-limit's store. */
+export function limitStore(counter: LimitCounter) {
   return class LimitStore {
     private readonly namespace: string;
     /** @fastify/rate-limit constructs the root store with its options, children with a namespace. */
@@ -48,20 +74,14 @@ export function limitStore(redis: Redis | undefined, prefix: string, log: Logger
     }
 
     incr(key: string, callback: Callback, windowMs: number) {
-      const full = `${prefix}${this.namespace}${key}`;
-      if (!redis) return callback(null, countLocally(full, windowMs));
-      breaker
-        .run(() => (redis as LimitRedis).gourmandLimit(full, windowMs))
-        .then(([current, ttl]) => {
-          if (fallingBack) log.info('rate limits: Redis is back, counting there again');
-          fallingBack = false;
-          callback(null, { current, ttl: Math.max(ttl, 0) });
-        })
-        .catch(() => {
-          if (!fallingBack) log.warn('rate limits: Redis unavailable, counting in this process');
-          fallingBack = true;
-          callback(null, countLocally(full, windowMs));
-        });
+      counter.hit(`${this.namespace}${key}`, windowMs).then(
+        (hit) => {
+          callback(null, hit);
+        },
+        (error: Error) => {
+          callback(error, { current: 0, ttl: 0 });
+        },
+      );
     }
 
     // At run time the plugin passes the route's merged limit options, the route under `routeInfo`.
@@ -79,9 +99,10 @@ export function perIpLimit(settings: Settings): RateLimitOptions | false {
 }
 
 /**
- * The same limit per account, after the body is parsed: many addresses guessing one account's
- * password share its budget. `accountOf` names the account a request is about (an e-mail address,
- * or the account a token belongs to); undefined counts against one shared "unknown" bucket.
+ * The same limit per account, as a preHandler (after the body is parsed): many addresses guessing
+ * one account's password share its budget. `accountOf` names the account a request is about (an
+ * e-mail address, or the account a token belongs to); undefined counts against one shared
+ * "unknown" bucket.
  */
 export function perAccountLimit(
   app: FastifyInstance,
@@ -91,10 +112,14 @@ export function perAccountLimit(
   const max = app.settings.apiLoginRateLimitPerMinute;
   if (max === 0) return [];
   return [
-    app.rateLimit({
-      max,
-      timeWindow: MINUTE,
-      keyGenerator: async (request) => `signin-account:${name}:${(await accountOf(request)) ?? 'unknown'}`,
-    }),
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const account = (await accountOf(request)) ?? 'unknown';
+      const { current, ttl } = await app.limits.hit(`signin-account:${name}:${account}`, MINUTE);
+      if (current > max) {
+        const seconds = Math.max(1, Math.ceil(ttl / 1000));
+        reply.header('retry-after', seconds);
+        throw new HttpError(429, `Too many attempts for this account; retry in ${seconds} seconds`);
+      }
+    },
   ];
 }
