@@ -64,7 +64,7 @@ describe('verification and password-reset mail over SMTP', () => {
   afterAll(async () => {
     await app?.close();
     await database?.close();
-    await new Promise((resolve) => smtp?.close(resolve));
+    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
   });
 
   const post = (url: string, payload: object, headers: Record<string, string> = {}) =>

@@ -88,7 +88,11 @@ describe('the OpenAPI walk: authentication, roles and error shapes of every oper
       if (!role) continue;
       const where = `${op.method} ${op.path}`;
       expect(op.security, `${where} documents bearer auth`).toEqual([{ bearerAuth: [] }]);
-      for (const headers of [{}, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic YTpi' }]) {
+      for (const headers of [
+        {},
+        { authorization: 'Bearer not-a-token' },
+        { authorization: 'Basic YTpi' },
+      ] as Record<string, string>[]) {
         const response = await call(op, headers);
         expect(response.statusCode, `${where} with ${JSON.stringify(headers)}`).toBe(401);
         expectDocumentedError(op, response);
