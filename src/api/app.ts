@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -10,7 +10,6 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
@@ -20,10 +19,13 @@ import { metricsRoutes } from '../quality/metrics-route.ts';
 import { webRoutes } from '../web/plugin.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
+import { jsonShapeProblem, parseForm } from './body-limits.ts';
 import type { Cache } from './cache/cache.ts';
 import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
+import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts';
+import { createMailer, type Mailer } from './mail.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
@@ -41,6 +43,8 @@ declare module 'fastify' {
     database: SourceDatabase;
     cache: Cache;
     tokens: TokenService;
+    mailer: Mailer | undefined;
+    limits: LimitCounter;
   }
   interface FastifyRequest {
     account: Account | null;
@@ -61,11 +65,10 @@ export interface AppOptions {
   redisKeyPrefix?: string;
 }
 
-const MINUTE = 60_000;
-
 /** The API, ready for `app.inject()` or `app.listen()`. The caller owns database and cache. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { settings, database, cache } = options;
+  const securityHeaders = helmetHeaders();
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: settings.apiBodyLimitBytes,
@@ -76,7 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       const message =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed request URL';
-      (reply as FastifyReply).code(status).send(errorBody(status, message));
+      (reply as FastifyReply).code(status).headers(securityHeaders).send(errorBody(status, message));
     },
     forceCloseConnections: 'idle',
     ajv: {
@@ -88,17 +91,40 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', database.db);
   app.decorate('cache', cache);
   app.decorate('tokens', new TokenService(settings.jwtSecret));
-  if (!settings.jwtSecret) {
-    options.log.warn('JWT_SECRET is unset: tokens are signed with a random key and die with this process');
-  }
+  const mailer = createMailer(settings, options.log);
+  app.decorate('mailer', mailer);
+  if (mailer) app.addHook('onClose', async () => mailer.close());
 
   installErrorHandlers(app);
+  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
+  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
+  // An unknown route answers 404 here, before its body is read or parsed.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
+    if (request.is404) {
+      reply
+        .code(404)
+        .send(errorBody(404, `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));
+      return;
+    }
+    done();
+  });
+  // Bodies are checked for depth and key count on their text, before parsing and any schema.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const problem = jsonShapeProblem(body as string);
+    if (problem) done(badRequest(problem), undefined);
+    else parseJson(request, body as string, done);
+  });
   // OAuth2's token endpoint takes an HTML form body.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      const form = parseForm(body as string);
+      if (typeof form === 'string') done(badRequest(form), undefined);
+      else done(null, form);
     },
   );
   // After validation, because coercion turns "Infinity" or 1e400 into numbers that pass Ajv's
@@ -139,16 +165,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
-  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
   await app.register(helmet, { global: false });
-  const securityHeaders = helmetHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders);
-    done();
-  });
   if (settings.apiCorsOrigins) {
-    await app.register(cors, { origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()) });
+    await app.register(cors, {
+      origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()),
+      // Every method the API has (the plugin's default is GET, HEAD and POST only).
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    });
   }
 
   const limiterRedis = settings.redisUrl ? createRedisClient(settings.redisUrl) : undefined;
@@ -157,7 +180,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await limiterRedis.connect().catch(() => {});
     app.addHook('onClose', async () => limiterRedis.disconnect());
   }
-  await app.register(rateLimit, rateLimitOptions(app, settings, limiterRedis, options.redisKeyPrefix));
+  const limits = limitCounter(
+    limiterRedis,
+    `${options.redisKeyPrefix ?? 'gourmand:'}ratelimit:`,
+    options.log,
+  );
+  app.decorate('limits', limits);
+  await app.register(rateLimit, rateLimitOptions(app, settings, limits));
 
   await app.register(authPlugin);
   await app.register(cachePlugin);
@@ -177,22 +206,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 /**
  * Per client per minute: the account when a valid token is sent (so clients behind one NAT do not
- * share a budget), else the IP. Login-type routes add a stricter per-IP limit in their own config.
- * Redis-backed when configured; a Redis outage lets requests through rather than failing them.
+ * share a budget), else the IP. Sign-in routes add stricter limits per IP and per account
+ * (limits.ts). Counted in Redis when configured, in-process when not or while Redis fails.
  */
-function rateLimitOptions(
-  app: FastifyInstance,
-  settings: Settings,
-  redis: Redis | undefined,
-  prefix = 'gourmand:',
-) {
+function rateLimitOptions(app: FastifyInstance, settings: Settings, limits: LimitCounter) {
   return {
     global: settings.apiRateLimitPerMinute > 0,
     max: settings.apiRateLimitPerMinute,
     timeWindow: MINUTE,
-    redis,
-    nameSpace: `${prefix}ratelimit:`,
-    skipOnError: true,
+    store: limitStore(limits),
     keyGenerator: async (request: FastifyRequest) => {
       const token = bearerToken(request);
       const accountId = token ? await app.tokens.verifyAccess(token) : null;
@@ -202,12 +224,6 @@ function rateLimitOptions(
       ...errorBody(429, `Too many requests; retry in ${context.after}`),
     }),
   };
-}
-
-/** The stricter limit of login, registration and refresh, per IP; `false` when disabled. */
-export function loginRateLimit(settings: Settings): RateLimitOptions | false {
-  const max = settings.apiLoginRateLimitPerMinute;
-  return max > 0 ? { max, timeWindow: MINUTE, keyGenerator: (request) => `login:${request.ip}` } : false;
 }
 
 function unsafeValue(value: unknown): string | undefined {

@@ -7,9 +7,16 @@ import { openDatabase, type SourceDatabase } from '../oltp/database.ts';
  * session shared with nothing else in the API process, so it runs without one.
  */
 export function openApiDatabase(
-  settings: Pick<Settings, 'databaseUrl' | 'stateDir' | 'databaseStatementTimeoutMs'>,
+  settings: Pick<Settings, 'databaseUrl' | 'stateDir' | 'databaseStatementTimeoutMs'> &
+    Partial<Pick<Settings, 'databaseConnectTimeoutMs'>>,
 ): Promise<SourceDatabase> {
-  return openDatabase({ ...settings, databaseUrl: withStatementTimeout(settings) });
+  // The client-side timeout backs the server's statement timeout up when the server itself hangs.
+  const statement = settings.databaseStatementTimeoutMs;
+  return openDatabase({
+    ...settings,
+    databaseUrl: withStatementTimeout(settings),
+    databaseQueryTimeoutMs: statement === 0 ? 0 : statement + 2000,
+  });
 }
 
 export function withStatementTimeout(

@@ -11,7 +11,34 @@ export function json(schema: z.ZodType, io: 'input' | 'output' = 'input'): Recor
   // Unknown keys of a query or body are dropped during validation (Ajv removeAdditional), so they
   // reach neither a handler nor a cache key.
   if (io === 'input' && rest.type === 'object') rest.additionalProperties = false;
-  return rest;
+  return io === 'input' ? (nullableAsType(rest) as Record<string, unknown>) : rest;
+}
+
+type Node = Record<string, unknown>;
+
+/**
+ * zod writes `x.nullable()` as `anyOf: [x, {type: null}]`. With Ajv's type coercion that lets a
+ * value that fails `x` (a rating of 0) be coerced to null and pass. `type: [x's type, 'null']`
+ * keeps the value as sent, so it is checked against `x`.
+ */
+function nullableAsType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableAsType);
+  if (!node || typeof node !== 'object') return node;
+  const out: Node = Object.fromEntries(
+    Object.entries(node as Node).map(([key, value]) => [key, nullableAsType(value)]),
+  );
+  const branches = out.anyOf as Node[] | undefined;
+  if (branches?.length !== 2) return out;
+  const nullAt = branches.findIndex((b) => b.type === 'null' && Object.keys(b).length === 1);
+  const other = branches[1 - nullAt];
+  if (nullAt === -1 || !other || typeof other.type !== 'string' || 'const' in other) return out;
+  const { anyOf: _anyOf, ...restOfNode } = out;
+  return {
+    ...restOfNode,
+    ...other,
+    type: [other.type, 'null'],
+    ...(Array.isArray(other.enum) && { enum: [...other.enum, null] }),
+  };
 }
 
 /** The keys of a partial-update body that are really there; a 400 when there are none. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GourmandError } from '../common/errors.ts';
+import { redactSecrets } from '../common/redact.ts';
 import { registerAirflowCommands } from './airflow.ts';
 import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
@@ -46,8 +47,8 @@ try {
   } else {
     const verbose = process.argv.includes('--verbose') || process.argv.includes('-v');
     const known = error instanceof GourmandError;
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    if (verbose && error instanceof Error) console.error(error.stack);
+    console.error(redactSecrets(`error: ${error instanceof Error ? error.message : String(error)}`));
+    if (verbose && error instanceof Error) console.error(redactSecrets(error.stack ?? ''));
     else if (!known) console.error('(run with --verbose for the stack trace)');
     process.exitCode = known ? error.exitCode : 1;
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openApiDatabase } from '../api/database.ts';
+import { resolveJwtSecret } from '../api/jwt-secret.ts';
 import { startServer } from '../api/server.ts';
 import { ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
@@ -55,6 +56,7 @@ export async function serveUntilSignal(
   listen: { host: string; port: number },
   options: ServeOptions = {},
 ): Promise<void> {
+  settings = { ...settings, jwtSecret: resolveJwtSecret(settings, log) };
   const database = options.database ?? (await openApiDatabase(settings));
   // The API's pool on PostgreSQL has a statement timeout: the pipeline gets its own.
   let pipelineDb: SourceDatabase | undefined;

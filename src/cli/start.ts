@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openApiDatabase } from '../api/database.ts';
+import { resolveJwtSecret } from '../api/jwt-secret.ts';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { openDatabase } from '../oltp/database.ts';
 import { migrate } from '../oltp/migrate.ts';
@@ -30,7 +31,12 @@ export function registerStartCommand(program: Command): void {
         command: Command,
       ) => {
         const runDate = parseRunDate(options.date);
-        const { settings, log } = cliContext(command);
+        const context = cliContext(command);
+        const { log } = context;
+        // A missing JWT_SECRET stops the command before the pipeline runs, not after.
+        const settings = options.serve
+          ? { ...context.settings, jwtSecret: resolveJwtSecret(context.settings, log) }
+          : context.settings;
         const port = parsePort(options.port, settings);
         const database = await openApiDatabase(settings);
         try {

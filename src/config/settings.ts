@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../common/errors.ts';
+import { redactSecrets, registerSecret } from '../common/redact.ts';
 
 /**
  * Every setting Gourmand reads, in one table: its environment variable, the key in
@@ -23,8 +24,17 @@ function def<T>(d: SettingDef<T>): SettingDef<T> {
   return d;
 }
 
-const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
-const nonNegativeInt = (max: number) => z.coerce.number().int().min(0).max(max);
+// Decimal digits only: Number() would also take "0x10", "1e3", " 7 " or "" (= 0).
+const wholeNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d{1,16}$/)
+    .transform(Number),
+]);
+const intBetween = (min: number, max: number) => wholeNumber.pipe(z.number().int().min(min).max(max));
+const positiveInt = (max: number) => intBetween(1, max);
+const nonNegativeInt = (max: number) => intBetween(0, max);
 const urlWithProtocols = (...protocols: string[]) =>
   z.string().refine((value) => {
     try {
@@ -59,6 +69,21 @@ export const settingDefs = {
     description: 'PostgreSQL server for the source database; unset = embedded PGlite in the state folder',
     expected: 'a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/gourmand',
     schema: urlWithProtocols('postgres:', 'postgresql:').optional(),
+  }),
+  databaseConnectTimeoutMs: def({
+    env: 'DATABASE_CONNECT_TIMEOUT_MS',
+    description: 'How long opening a PostgreSQL connection (TCP and handshake) may take',
+    expected: 'a whole number of milliseconds from 1 to 600000',
+    schema: positiveInt(600_000),
+    default: 5000,
+  }),
+  databaseQueryTimeoutMs: def({
+    env: 'DATABASE_QUERY_TIMEOUT_MS',
+    description:
+      'Longest wait for a PostgreSQL answer in the pipeline and commands, client side (a hung server); 0 = none',
+    expected: 'a whole number of milliseconds from 0 to 86400000',
+    schema: nonNegativeInt(86_400_000),
+    default: 1_800_000,
   }),
   databaseStatementTimeoutMs: def({
     env: 'DATABASE_STATEMENT_TIMEOUT_MS',
@@ -202,7 +227,7 @@ export const settingDefs = {
     env: 'YELP_SEARCH_DEPTH',
     description: 'Most results Yelp search returns per query (limit + offset): 240 today, 1000 before ~2021',
     expected: '240 or 1000',
-    schema: z.coerce.number().pipe(z.union([z.literal(240), z.literal(1000)])),
+    schema: wholeNumber.pipe(z.union([z.literal(240), z.literal(1000)])),
     default: 240,
   }),
   taskAttempts: def({
@@ -235,13 +260,15 @@ export const settingDefs = {
   }),
   jwtSecret: def({
     env: 'JWT_SECRET',
-    description: 'Secret for signing API tokens; unset = a random secret per process (dev only)',
+    description:
+      'Secret for signing API tokens; required with DATABASE_URL unless GOURMAND_DEV=true; unset on the embedded database = a generated one kept in <state>/jwt-secret',
     expected: 'at least 32 characters',
     schema: z.string().min(32).optional(),
   }),
   devMode: def({
     env: 'GOURMAND_DEV',
-    description: 'Development mode: API returns e-mail verification tokens in responses',
+    description:
+      'Development mode: the API returns e-mail verification tokens in responses (without SMTP_URL) and runs without JWT_SECRET',
     expected: 'true or false',
     schema: bool,
     default: false,
@@ -262,16 +289,51 @@ export const settingDefs = {
   }),
   apiLoginRateLimitPerMinute: def({
     env: 'API_LOGIN_RATE_LIMIT',
-    description: 'Login, register and refresh attempts per minute per IP; 0 = no limit',
+    description:
+      'Login, register, refresh, verify and password-reset attempts per minute, per IP and per account; 0 = no limit',
     expected: 'a whole number from 0 to 100000',
     schema: nonNegativeInt(100_000),
     default: 10,
+  }),
+  apiRefreshMaxDays: def({
+    env: 'API_REFRESH_MAX_DAYS',
+    description: 'Absolute lifetime of a login (refresh-token family): after it, sign in again',
+    expected: 'a whole number of days from 1 to 3650',
+    schema: positiveInt(3650),
+    default: 90,
+  }),
+  metricsToken: def({
+    env: 'METRICS_TOKEN',
+    description: 'Bearer token GET /metrics requires; unset = /metrics is public',
+    expected: 'at least 16 characters',
+    schema: z.string().min(16).optional(),
+  }),
+  smtpUrl: def({
+    env: 'SMTP_URL',
+    description:
+      'SMTP server for verification and password-reset mails (smtp:// upgrades with STARTTLS when offered, smtps:// is TLS); unset = no mail',
+    expected: 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+    schema: urlWithProtocols('smtp:', 'smtps:').optional(),
+  }),
+  mailFrom: def({
+    env: 'MAIL_FROM',
+    description: 'Sender of the mails',
+    expected: 'an address such as "Gourmand <no-reply@example.com>"',
+    schema: z.string().min(3).max(320).regex(/@/),
+    default: 'Gourmand <no-reply@localhost>',
+  }),
+  apiPublicUrl: def({
+    env: 'API_PUBLIC_URL',
+    description: 'Public base URL of the API, for the links in mails',
+    expected: 'an http(s) URL',
+    schema: httpUrl,
+    default: (r) => `http://127.0.0.1:${String(r.port)}`,
   }),
   apiBodyLimitBytes: def({
     env: 'API_BODY_LIMIT',
     description: 'Largest request body the API accepts, in bytes',
     expected: 'a whole number from 1024 to 10485760',
-    schema: z.coerce.number().int().min(1024).max(10_485_760),
+    schema: intBetween(1024, 10_485_760),
     default: 65_536,
   }),
   apiCorsOrigins: def({
@@ -412,9 +474,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     }
     const result = d.schema.safeParse(raw);
     if (!result.success) {
-      throw new ConfigError(`Invalid setting ${origin}=${JSON.stringify(raw)}: expected ${d.expected}`);
+      const shown = SECRET_KEYS.has(key) ? '"***"' : redactSecrets(JSON.stringify(raw));
+      throw new ConfigError(`Invalid setting ${origin}=${shown}: expected ${d.expected}`);
     }
     resolved[key] = result.data;
+  }
+  for (const key of SECRET_KEYS) registerSecret(resolved[key] as string | undefined);
+  for (const key of URL_KEYS) {
+    const value = resolved[key];
+    if (typeof value === 'string') registerSecret(decodeURIComponent(new URL(value).password));
   }
   return Object.freeze(resolved) as Settings;
 }
@@ -425,20 +493,21 @@ export function describeSettings(settings?: Settings) {
     key,
     env: d.env,
     description: d.description,
-    default: typeof d.default === 'function' ? '(derived from stateDir)' : d.default,
+    default: typeof d.default === 'function' ? '(derived)' : d.default,
     value: settings ? redact(key, settings[key]) : undefined,
   }));
 }
 
-const SECRET_KEYS: ReadonlySet<SettingKey> = new Set(['yelpApiKey', 'censusApiKey', 'jwtSecret']);
+const SECRET_KEYS: ReadonlySet<SettingKey> = new Set([
+  'yelpApiKey',
+  'censusApiKey',
+  'jwtSecret',
+  'metricsToken',
+]);
+const URL_KEYS: readonly SettingKey[] = ['databaseUrl', 'redisUrl', 'alertWebhookUrl', 'smtpUrl'];
 
 function redact(key: SettingKey, value: unknown): unknown {
   if (value === undefined) return undefined;
   if (SECRET_KEYS.has(key)) return '***';
-  if (key === 'databaseUrl' || key === 'redisUrl' || key === 'alertWebhookUrl') {
-    const url = new URL(String(value));
-    if (url.password) url.password = '***';
-    return url.href;
-  }
-  return value;
+  return typeof value === 'string' ? redactSecrets(value) : value;
 }

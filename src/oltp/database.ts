@@ -49,18 +49,40 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+export interface PostgresTimeouts {
+  /** TCP connect plus the startup handshake (a listener that is not PostgreSQL never finishes it). */
+  connectTimeoutMs?: number;
+  /** Client-side wait for any query's answer (a hung server); 0 = none. */
+  queryTimeoutMs?: number;
+}
+
 export async function openDatabase(
-  settings: Pick<Settings, 'databaseUrl' | 'stateDir'>,
+  settings: Pick<Settings, 'databaseUrl' | 'stateDir'> &
+    Partial<Pick<Settings, 'databaseConnectTimeoutMs' | 'databaseQueryTimeoutMs'>>,
   options: OpenOptions = {},
 ): Promise<SourceDatabase> {
-  if (settings.databaseUrl) return openPostgres(settings.databaseUrl, options.poolSize ?? 10);
+  if (settings.databaseUrl) {
+    return openPostgres(settings.databaseUrl, options.poolSize ?? 10, {
+      connectTimeoutMs: settings.databaseConnectTimeoutMs,
+      queryTimeoutMs: settings.databaseQueryTimeoutMs,
+    });
+  }
   const dir = options.pgliteDir ?? statePath(settings, 'pglite');
   return openPglite(dir === 'memory' ? undefined : dir);
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<SourceDatabase> {
+export async function openPostgres(
+  url: string,
+  poolSize = 10,
+  timeouts: PostgresTimeouts = {},
+): Promise<SourceDatabase> {
   configurePgTypes();
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs ?? 5000,
+    ...(timeouts.queryTimeoutMs ? { query_timeout: timeouts.queryTimeoutMs } : {}),
+  });
   const safeUrl = redactUrl(url);
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});

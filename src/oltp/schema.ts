@@ -316,6 +316,19 @@ export interface ApiRefreshTokenTable {
   revoked_at: Timestamp | null;
 }
 
+export type EmailTokenPurpose = 'verify' | 'reset';
+
+export interface ApiEmailTokenTable {
+  email_token_id: Generated<number>;
+  account_id: number;
+  purpose: EmailTokenPurpose;
+  email: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+  used_at: Timestamp | null;
+}
+
 export interface ApiFavouriteTable {
   account_id: number;
   business_id: number;
@@ -428,6 +441,7 @@ export interface Schema {
   'ops.run_gap': RunGapTable;
   'api.account': ApiAccountTable;
   'api.refresh_token': ApiRefreshTokenTable;
+  'api.email_token': ApiEmailTokenTable;
   'api.favourite': ApiFavouriteTable;
   'api.note': ApiNoteTable;
   'api.business_override': ApiBusinessOverrideTable;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { CancelledError, ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
+import { throttledLog } from '../common/throttled-log.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
@@ -285,9 +286,16 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     concurrency: options.concurrency ?? settings.taskConcurrency,
   });
   const runsWorker = new Worker<RunJobData>(RUN_QUEUE, processRun, common);
-  for (const worker of [tasksWorker, runsWorker]) {
-    worker.on('error', (error) => log.error({ err: error.message }, 'queue worker error'));
-  }
+  // While Redis is down every connection errors on each reconnect attempt: log with backoff.
+  const errors = throttledLog((message, suppressed) =>
+    log.error({ err: message, suppressed }, 'queue worker error (repeats are held back with backoff)'),
+  );
+  const onError = (error: Error) => errors.failed(error.message);
+  tasksWorker.on('error', onError);
+  runsWorker.on('error', onError);
+  tasksQueue.on('error', onError);
+  runsQueue.on('error', onError);
+  tasksWorker.on('ready', () => errors.recovered());
   await Promise.all([tasksWorker.waitUntilReady(), runsWorker.waitUntilReady()]);
   log.info({ prefix, concurrency: options.concurrency ?? settings.taskConcurrency }, 'worker ready');
   return {

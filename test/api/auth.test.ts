@@ -121,27 +121,79 @@ describe.each(apiBackends)('accounts and tokens on %s with %s cache', (backend, 
     expectError(await post('/auth/refresh', { refresh_token: 'made-up' }), 401);
   });
 
-  it('logout revokes the refresh token', async () => {
+  it('logout revokes the refresh token of the signed-in account only', async () => {
     const session = await signUp(ctx);
-    const out = await post('/auth/logout', { refresh_token: session.refreshToken });
+    const other = await signUp(ctx);
+    expectError(await post('/auth/logout', { refresh_token: session.refreshToken }), 401);
+    expectError(await post('/auth/logout', { refresh_token: session.refreshToken }, other.auth), 404);
+    const out = await post('/auth/logout', { refresh_token: session.refreshToken }, session.auth);
     expect(out.statusCode).toBe(204);
     expectError(await post('/auth/refresh', { refresh_token: session.refreshToken }), 401);
-    expectError(await post('/auth/logout', { refresh_token: 'unknown' }), 404);
+    expectError(await post('/auth/logout', { refresh_token: 'unknown' }, session.auth), 404);
   });
 
-  it('verifies the e-mail address with the token, and refuses a bad one', async () => {
+  it('refuses a refresh token whose login is older than API_REFRESH_MAX_DAYS, however often it rotated', async () => {
+    const session = await signUp(ctx);
+    const rotated = await post('/auth/refresh', { refresh_token: session.refreshToken });
+    expect(rotated.statusCode).toBe(200);
+    // The login began 90 days and a minute ago (the default lifetime); its newest token is fresh.
+    const longAgo = new Date(Date.now() - 90 * 86_400_000 - 60_000);
+    await ctx.database.db
+      .updateTable('api.refresh_token')
+      .set({ created_at: longAgo })
+      .where('account_id', '=', session.accountId)
+      .where('revoked_at', 'is not', null)
+      .execute();
+    expectError(await post('/auth/refresh', { refresh_token: rotated.json().refresh_token }), 401);
+    // A new login starts a new family.
+    const again = await signUp(ctx);
+    expect((await post('/auth/refresh', { refresh_token: again.refreshToken })).statusCode).toBe(200);
+  });
+
+  it('caps each refresh token at the end of its login', async () => {
+    const session = await signUp(ctx);
+    const row = await ctx.database.db
+      .selectFrom('api.refresh_token')
+      .select(['created_at', 'expires_at'])
+      .where('account_id', '=', session.accountId)
+      .executeTakeFirstOrThrow();
+    // 30 days (the sliding lifetime) is less than 90 (the absolute one).
+    const days = (new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+  });
+
+  it('verifies the e-mail address with the token once, and refuses a bad one', async () => {
     const registered = await post('/auth/register', { email: 'dan@example.com', password: 'dan password 1' });
     const { verificationToken } = registered.json();
     expectError(await post('/auth/verify', { token: `${verificationToken}x` }), 400);
     const verified = await post('/auth/verify', { token: verificationToken });
     expect(verified.statusCode).toBe(200);
     expect(verified.json()).toMatchObject({ email: 'dan@example.com', emailVerified: true });
+    // Single use: the same token again is refused.
+    expectError(await post('/auth/verify', { token: verificationToken }), 400);
     // A signed-in account can ask for a fresh token (returned in dev mode).
     const session = await signUp(ctx, { verified: false });
     const again = await post('/auth/verification', {}, session.auth);
     expect(again.statusCode).toBe(202);
     expect(typeof again.json().verificationToken).toBe('string');
     expectError(await post('/auth/verification', {}), 401);
+  });
+
+  it('binds a verification token to the address it was sent to', async () => {
+    const registered = await post('/auth/register', { email: 'eve@example.com', password: 'eve password 1' });
+    const { account, verificationToken } = registered.json();
+    await ctx.database.db
+      .updateTable('api.account')
+      .set({ email: 'eve-new@example.com' })
+      .where('account_id', '=', account.id)
+      .execute();
+    expectError(await post('/auth/verify', { token: verificationToken }), 400);
+    const stored = await ctx.database.db
+      .selectFrom('api.account')
+      .select('email_verified')
+      .where('account_id', '=', account.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.email_verified).toBe(false);
   });
 });
 

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
-import { invalidateAfterLoad } from '../../src/api/cache/index.ts';
+import { invalidateAfterLoad, MemoryCache } from '../../src/api/cache/index.ts';
 import { RedisCache } from '../../src/api/cache/redis.ts';
 import { silentLogger } from '../../src/common/logger.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
@@ -46,6 +48,37 @@ describe.each(apiBackends)('response cache on %s with %s cache', (backend, cache
     expect((await get('/businesses?q=Pizza&limit=5')).headers['x-cache']).toBe('miss');
     expect((await get('/businesses?limit=5&sort=name&q=Pizza&order=asc')).headers['x-cache']).toBe('hit');
     expect((await get('/businesses?limit=6&q=Pizza')).headers['x-cache']).toBe('miss');
+  });
+
+  // Entries only: not the version key or the tag sets.
+  const entryCount = async () => {
+    if (ctx.cache instanceof MemoryCache) return ctx.cache.size;
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const keys = await redis.keys(`${ctx.keyPrefix}cache:*`);
+      return keys.filter((key) => !key.includes(':tag:') && !key.endsWith('cache:version')).length;
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('adds at most one entry per distinct valid query, whatever junk parameters come with it', async () => {
+    await invalidateAfterLoad(ctx.settings, silentLogger, ctx.keyPrefix);
+    const before = await entryCount();
+    const valid = ['/businesses?state=NC', '/businesses?limit=3&sort=rating', '/categories'];
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const junk = `utm_${randomBytes(3).toString('hex')}=${randomBytes(8).toString('hex')}`;
+      const url = valid[i % valid.length]!;
+      const response = await get(`${url}${url.includes('?') ? '&' : '?'}${junk}&fbclid=${i}`);
+      statuses.add(response.statusCode);
+      if (i >= valid.length) expect(response.headers['x-cache'], url).toBe('hit');
+    }
+    expect([...statuses]).toEqual([200]);
+    expect((await entryCount()) - before).toBeLessThanOrEqual(valid.length);
+    // The same queries without junk, in another order, are the same entries.
+    expect((await get('/businesses?sort=rating&limit=3')).headers['x-cache']).toBe('hit');
+    expect((await entryCount()) - before).toBeLessThanOrEqual(valid.length);
   });
 
   it('sends Cache-Control and an ETag, and answers If-None-Match with 304', async () => {
@@ -168,9 +201,8 @@ describe.each(databaseBackends)('with Redis unreachable, on %s', (backend) => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({
       status: 'unavailable',
-      database: true,
-      cache: false,
-      cacheKind: 'redis',
+      database: { ok: true },
+      cache: { ok: false, kind: 'redis' },
     });
   });
 

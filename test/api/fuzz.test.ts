@@ -219,3 +219,129 @@ describe.each(apiBackends)('fuzzing every OpenAPI operation on %s with %s cache'
     }
   });
 });
+
+// Bodies no schema should ever see: each must be refused (or ignored) with a 4xx, never a 5xx.
+const DEPTH = 100_000;
+const hostileBodies: Record<string, string | Buffer> = {
+  'arrays nested 100,000 levels': `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`,
+  'objects nested 100,000 levels': `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`,
+  'unclosed nesting': '['.repeat(DEPTH),
+  '50,000 keys': `{${Array.from({ length: 50_000 }, (_, i) => `"k${i}":0`).join(',')}}`,
+  '50,000 form fields': Array.from({ length: 50_000 }, (_, i) => `f${i}=1`).join('&'),
+  'NUL bytes in strings': JSON.stringify({
+    email: 'a\u0000@b.c',
+    password: 'x\u0000'.repeat(10),
+    body: '\u0000',
+  }),
+  'raw NUL bytes': Buffer.alloc(64),
+  'invalid UTF-8': Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+  'prototype keys': '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}}}',
+  'not JSON': "' OR 1=1 --",
+};
+const contentTypes = [
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'application/vnd.api+json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=xyz',
+  'text/plain',
+  'text/html',
+  'application/xml',
+  'application/octet-stream',
+  '*/*',
+  'garbage',
+  'application/json;;;===',
+];
+
+describe('hostile bodies on every operation and on unknown routes', () => {
+  let ctx: ApiContext;
+  let targets: { method: string; url: string }[];
+  let admin: Session;
+  beforeAll(async () => {
+    // A body limit above the nested bodies' size, so they reach the parser rather than the 413.
+    ctx = await createApiContext('pglite', 'memory', { API_BODY_LIMIT: '8388608' });
+    admin = await signUp(ctx, { role: 'admin' });
+    const operations = operationsOf((await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json());
+    targets = [
+      ...operations.map((op) => ({ method: op.method, url: op.path.replace(/\{\w+\}/g, '1') })),
+      { method: 'POST', url: '/anything' },
+      { method: 'PUT', url: '/businesses/1/nothing-here' },
+      { method: 'PATCH', url: '/states' },
+      { method: 'DELETE', url: '/' },
+    ];
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('answers every body in every content type without a 5xx, with the error shape and the security headers', async () => {
+    const seen = new Map<number, number>();
+    for (const { method, url } of targets) {
+      for (const [name, payload] of Object.entries(hostileBodies)) {
+        for (const contentType of contentTypes) {
+          for (const headers of [{}, admin.auth]) {
+            const response = await ctx.app.inject({
+              method: method as 'POST',
+              url,
+              payload,
+              headers: { ...headers, ...(contentType && { 'content-type': contentType }) },
+            });
+            const where = `${method} ${url} ${name} as ${contentType} → ${response.statusCode} ${response.body.slice(0, 200)}`;
+            expect(response.statusCode, where).toBeLessThan(500);
+            expect(response.headers['x-content-type-options'], where).toBe('nosniff');
+            if (response.statusCode >= 400) {
+              expect(response.json(), where).toMatchObject({
+                statusCode: response.statusCode,
+                error: expect.any(String),
+                message: expect.any(String),
+              });
+            }
+            seen.set(response.statusCode, (seen.get(response.statusCode) ?? 0) + 1);
+          }
+        }
+      }
+    }
+    // The limits, not luck, refused the deep and wide bodies.
+    expect(seen.get(400)).toBeGreaterThan(0);
+  });
+
+  it('refuses deep and wide JSON with a 400 that says why, before any schema', async () => {
+    const send = (url: string, payload: string) =>
+      ctx.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+    const deep = await send('/auth/login', hostileBodies['arrays nested 100,000 levels'] as string);
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json().message).toBe('The JSON body is nested deeper than 32 levels');
+    const wide = await send('/auth/register', hostileBodies['50,000 keys'] as string);
+    expect(wide.statusCode).toBe(400);
+    expect(wide.json().message).toBe('The JSON body has more than 1000 keys');
+    // Just inside the limits is an ordinary validation answer.
+    const shallow = await send('/auth/login', `${'['.repeat(32)}${']'.repeat(32)}`);
+    expect(shallow.statusCode).toBe(400);
+    expect(shallow.json().message).not.toMatch(/nested/);
+  });
+
+  it('answers an unknown route 404 without reading its body', async () => {
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/anything',
+      payload: '{"unterminated": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      error: 'Not Found',
+      message: 'No route POST /anything',
+      statusCode: 404,
+    });
+  });
+
+  it('sends the security headers on the malformed-URL 400 too', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/businesses/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('Malformed request URL');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toBeDefined();
+  });
+});

@@ -72,6 +72,14 @@ describe.each(apiBackends)('writes with ownership and roles on %s with %s cache'
     expectError(await call('PATCH', `/notes/${note.id}`, alice, {}), 400);
     expectError(await call('PATCH', `/notes/${note.id}`, alice, { author: bob.accountId }), 400);
     expectError(await call('PATCH', `/notes/${note.id}`, alice, { rating: 6 }), 400);
+    // Outside 1–5 is refused, 0 included (it is not "no rating"); null clears the rating.
+    for (const rating of [0, -1, 2.5, 6]) {
+      expectError(await call('PATCH', `/notes/${note.id}`, alice, { rating }), 400);
+      expectError(await call('POST', `/businesses/${id}/notes`, alice, { body: 'Zero?', rating }), 400);
+    }
+    const cleared = await call('PATCH', `/notes/${note.id}`, alice, { rating: null });
+    expect(cleared.json()).toMatchObject({ rating: null });
+    await call('PATCH', `/notes/${note.id}`, alice, { rating: 4 });
     expectError(await call('POST', `/businesses/${id}/notes`, alice, { body: '' }), 400);
     expectError(await call('POST', `/businesses/${id}/notes`, alice, { body: 'x'.repeat(4001) }), 400);
     expectError(await call('POST', '/businesses/999999/notes', alice, { body: 'Nowhere' }), 404);

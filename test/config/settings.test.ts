@@ -12,6 +12,13 @@ const badValues: Record<string, string> = {
   LOG_LEVEL: 'loud',
   DATABASE_URL: 'foo',
   DATABASE_STATEMENT_TIMEOUT_MS: '-5',
+  DATABASE_CONNECT_TIMEOUT_MS: '0',
+  DATABASE_QUERY_TIMEOUT_MS: '1e3',
+  API_REFRESH_MAX_DAYS: '0',
+  METRICS_TOKEN: 'short',
+  SMTP_URL: 'http://mail.example.com',
+  MAIL_FROM: 'nobody',
+  API_PUBLIC_URL: 'example.com',
   REDIS_URL: 'http://127.0.0.1:6379',
   LAKE_URL: 'ftp://x/y',
   S3_ENDPOINT: 'not a url',
@@ -49,6 +56,9 @@ const badValues: Record<string, string> = {
   SCHEDULE_CATCHUP_DAYS: '1000',
 };
 
+// Secrets are never echoed, not even a malformed one.
+const secretEnvs = new Set(['JWT_SECRET', 'METRICS_TOKEN']);
+
 describe('settings', () => {
   it('has sensible defaults with nothing configured', () => {
     const cwd = emptyDir();
@@ -77,11 +87,38 @@ describe('settings', () => {
     const message = (error as ConfigError).message;
     expect(message).toMatch(
       new RegExp(
-        `^Invalid setting ${env}=${JSON.stringify(JSON.stringify(value)).slice(1, -1)}: expected .+`,
+        `^Invalid setting ${env}=${secretEnvs.has(env) ? '"\\*\\*\\*"' : JSON.stringify(JSON.stringify(value)).slice(1, -1)}: expected .+`,
       ),
     );
     expect(message).not.toContain('\n');
     expect((error as ConfigError).exitCode).toBe(2);
+  });
+
+  it.each(['0x10', '1e3', ' 80', '80.0', '+80', '0b1', 'Infinity'])(
+    'rejects PORT=%j: decimal digits only',
+    (value) => {
+      expect(() => loadSettings({ env: { PORT: value }, cwd: emptyDir() })).toThrow(
+        /^Invalid setting PORT=.*: expected a port/,
+      );
+      expect(loadSettings({ env: { PORT: '0080' }, cwd: emptyDir() }).port).toBe(80);
+    },
+  );
+
+  it('masks the password of a bad URL and never echoes a secret', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadSettings({ env, cwd: emptyDir() });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    const bad = message({ DATABASE_URL: 'mysql://app:hunter2-secret@db.example.com:3306/shop' });
+    expect(bad).toBe(
+      'Invalid setting DATABASE_URL="mysql://app:***@db.example.com:3306/shop": expected a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/gourmand',
+    );
+    expect(message({ JWT_SECRET: 'too-short-secret' })).not.toContain('too-short-secret');
+    expect(message({ SMTP_URL: 'ftp://mailer:p4ssw0rd@mail.example.com' })).toContain('mailer:***@');
   });
 
   it('documents every setting in the README', () => {

@@ -3,12 +3,9 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AccountRole } from '../../oltp/schema.ts';
 
 const ISSUER = 'gourmand';
-// Distinct audiences keep a verification token from being accepted as an access token and back.
 const ACCESS_AUDIENCE = 'gourmand-api';
-const VERIFY_AUDIENCE = 'gourmand-verify-email';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
-export const VERIFICATION_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
 export interface AccessClaims {
   accountId: number;
@@ -31,14 +28,6 @@ export class TokenService {
   /** The account id of a valid access token, or null (expired, tampered, wrong audience, garbage). */
   async verifyAccess(token: string): Promise<number | null> {
     return this.verify(token, ACCESS_AUDIENCE);
-  }
-
-  signVerification(accountId: number, email: string): Promise<string> {
-    return this.sign({ email }, accountId, VERIFY_AUDIENCE, VERIFICATION_TOKEN_TTL_SECONDS);
-  }
-
-  verifyVerification(token: string): Promise<number | null> {
-    return this.verify(token, VERIFY_AUDIENCE);
   }
 
   private sign(payload: Record<string, unknown>, subject: number, audience: string, ttlSeconds: number) {

@@ -1,3 +1,5 @@
+import type { BreakerState } from './breaker.ts';
+
 /**
  * The API's response cache. Entries are stored under a version (bumped wholesale after a pipeline
  * load) and tagged (`business:42`, `businesses`, …) so a write drops exactly the entries it affects.
@@ -11,6 +13,8 @@ export interface CachedResponse {
 
 export interface Cache {
   readonly kind: 'memory' | 'redis';
+  /** The circuit breaker around a remote store, when there is one. */
+  readonly breakerState?: BreakerState;
   get(key: string): Promise<CachedResponse | undefined>;
   set(key: string, value: CachedResponse, tags: readonly string[], ttlSeconds: number): Promise<void>;
   /** Drops every entry tagged with any of `tags`. */
@@ -22,13 +26,19 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-/** Key of a GET: route pattern, path parameters and the validated query, keys sorted. */
+/**
+ * Key of a GET: route pattern, path parameters and the validated query, keys sorted, a repeated
+ * parameter once per value. Nothing else of the URL takes part, so junk parameters (dropped by
+ * validation) cannot multiply the entries.
+ */
 export function cacheKey(route: string, params: object, query: object): string {
   const norm = (value: object) =>
     Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .flatMap(([k, v]) =>
+        [v].flat().map((item) => `${encodeURIComponent(k)}=${encodeURIComponent(String(item))}`),
+      )
       .join('&');
   return `${route}|${norm(params)}|${norm(query)}`;
 }

@@ -21,6 +21,11 @@ export class MemoryCache implements Cache {
     liveCaches.add(this);
   }
 
+  /** Entries held now (of every version). */
+  get size() {
+    return this.entries.size;
+  }
+
   private versioned(key: string) {
     return `${this.version}:${key}`;
   }

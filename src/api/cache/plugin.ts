@@ -20,17 +20,27 @@ function notModified(request: FastifyRequest, etag: string) {
 }
 
 /**
- * Response cache for routes with `config.cache`, as route-level hooks (other routes pay nothing):
- * - onRequest: the exact URL seen before is answered at once, before parsing and validation;
- * - preHandler: otherwise the key of the validated query (defaults applied, keys sorted) is tried,
- *   so `?limit=20&sort=name` and `?sort=name` share an entry;
- * - onSend: a 200 is stored under both keys with the route's tags.
+ * Response cache for routes with `config.cache`, as route-level hooks (other routes pay nothing).
+ * An entry is stored under one key only: the route and its validated query (defaults applied,
+ * unknown parameters dropped, keys sorted), so `?limit=20&sort=name` and `?sort=name&utm=x` share it.
+ * - onRequest: the raw parameters are tried as that key, before parsing and validation. A raw query
+ *   spelling a stored key exactly is one that validates to it (validation only coerces and fills
+ *   defaults), so this only answers what the validated lookup would;
+ * - preHandler: otherwise the key of the validated query is tried;
+ * - onSend: a 200 is stored under it with the route's tags.
  * `X-Cache` says hit/miss; every cached route sends an ETag and answers If-None-Match with 304.
  */
 export const cachePlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('cacheKey', null);
   const ttl = app.settings.apiCacheTtlSeconds;
-  const urlKey = (request: FastifyRequest) => `url|${request.url}`;
+  // Only the parameters the route declares take part (a route without a query schema has none).
+  const declared = new Map<string, readonly string[]>();
+  const keyOf = (request: FastifyRequest) => {
+    const route = request.routeOptions.url ?? '';
+    const query = request.query as Record<string, unknown>;
+    const known = Object.fromEntries((declared.get(route) ?? []).map((name) => [name, query[name]]));
+    return cacheKey(route, request.params as object, known);
+  };
 
   const answer = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse) => {
     reply.header('x-cache', 'hit').header('etag', hit.etag).header('cache-control', CACHE_CONTROL);
@@ -38,19 +48,17 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
     return reply.type('application/json; charset=utf-8').send(hit.body);
   };
 
-  const byUrl = async (request: FastifyRequest, reply: FastifyReply) => {
-    const hit = await app.cache.get(urlKey(request));
+  const byRawQuery = async (request: FastifyRequest, reply: FastifyReply) => {
+    const hit = await app.cache.get(keyOf(request));
     if (hit) return answer(request, reply, hit);
   };
 
   const byQuery = async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = cacheKey(request.routeOptions.url ?? '', request.params as object, request.query as object);
+    const key = keyOf(request);
     request.cacheKey = key;
     if (ttl === 0) return;
     const hit = await app.cache.get(key);
-    if (!hit) return;
-    await app.cache.set(urlKey(request), hit, ruleOf(request).tags(request), ttl);
-    return answer(request, reply, hit);
+    if (hit) return answer(request, reply, hit);
   };
 
   const store = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -64,7 +72,6 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
     if (ttl > 0) {
       const tags = ruleOf(request).tags(request);
       await app.cache.set(request.cacheKey, { body: payload, etag }, tags, ttl);
-      await app.cache.set(urlKey(request), { body: payload, etag }, tags, ttl);
     }
     if (notModified(request, etag)) {
       reply.code(304);
@@ -75,7 +82,9 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
 
   app.addHook('onRoute', (route) => {
     if (!route.config?.cache || route.method !== 'GET') return;
-    route.onRequest = [...hooks(route.onRequest), ...(ttl > 0 ? [byUrl] : [])];
+    const querystring = route.schema?.querystring as { properties?: object } | undefined;
+    declared.set(route.url, Object.keys(querystring?.properties ?? {}));
+    route.onRequest = [...hooks(route.onRequest), ...(ttl > 0 ? [byRawQuery] : [])];
     route.preHandler = [...hooks(route.preHandler), byQuery];
     route.onSend = [...hooks(route.onSend), store];
   });

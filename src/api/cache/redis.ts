@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../common/logger.ts';
+import { BreakerOpenError, type BreakerOptions, CircuitBreaker } from './breaker.ts';
 import type { Cache, CachedResponse } from './cache.ts';
 
 /**
@@ -59,20 +60,33 @@ export function createRedisClient(url: string): Redis {
   return new Redis(url, failFastRedisOptions());
 }
 
-/** Redis-backed cache shared by every API process. `prefix` namespaces the keys (tests use one per file). */
+/**
+ * Redis-backed cache shared by every API process. `prefix` namespaces the keys (tests use one per
+ * file). Every call goes through a circuit breaker, so a hung Redis is skipped instead of waited on.
+ *
+ * A write whose invalidation fails (Redis down, hung, or the circuit open) leaves entries in Redis
+ * that are older than the write; Redis may come back with them. The cache is then *suspect*: it
+ * serves and stores nothing until it has bumped the version (dropping every entry at once), which
+ * it tries before each later call and as soon as the connection is back.
+ */
 export class RedisCache implements Cache {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
   private readonly versionKey: string;
   private readonly prefix: string;
+  private readonly breaker: CircuitBreaker;
   private down = false;
+  private suspect = false;
+  private healing: Promise<boolean> | undefined;
 
   constructor(
     redis: Redis,
     private readonly log: Logger,
     keyPrefix = 'gourmand:',
+    breaker: BreakerOptions = {},
   ) {
     this.redis = redis as ScriptedRedis;
+    this.breaker = new CircuitBreaker(breaker);
     this.prefix = `${keyPrefix}cache:`;
     this.versionKey = `${this.prefix}version`;
     this.redis.defineCommand('cacheGet', { numberOfKeys: 1, lua: GET_SCRIPT });
@@ -83,18 +97,33 @@ export class RedisCache implements Cache {
     this.redis.on('ready', () => {
       if (this.down) this.log.info('cache: Redis is reachable again');
       this.down = false;
+      if (this.suspect) void this.heal();
     });
   }
 
   /** Connects before the first command (commands are not queued); a failure is logged, not thrown. */
-  static async open(url: string, log: Logger, keyPrefix?: string): Promise<RedisCache> {
-    const cache = new RedisCache(createRedisClient(url), log, keyPrefix);
+  static async open(
+    url: string,
+    log: Logger,
+    keyPrefix?: string,
+    breaker?: BreakerOptions,
+  ): Promise<RedisCache> {
+    const cache = new RedisCache(createRedisClient(url), log, keyPrefix, breaker);
     await cache.redis.connect().catch((error) => cache.failed(error));
     return cache;
   }
 
+  get breakerState() {
+    return this.breaker.state;
+  }
+
+  /** True while a failed invalidation has not yet been made good by a version bump. */
+  get isSuspect() {
+    return this.suspect;
+  }
+
   private failed(error: unknown) {
-    if (!this.down) {
+    if (!this.down && !(error instanceof BreakerOpenError)) {
       this.log.warn({ err: error }, 'cache: Redis unavailable, serving from the database');
       this.down = true;
     }
@@ -102,14 +131,43 @@ export class RedisCache implements Cache {
 
   private async attempt<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      return await fn();
+      return await this.breaker.run(fn);
     } catch (error) {
       this.failed(error);
       return fallback;
     }
   }
 
-  get(key: string): Promise<CachedResponse | undefined> {
+  /** A write that could not reach Redis: nothing is served until the version is bumped. */
+  private async write(fn: () => Promise<unknown>): Promise<void> {
+    if (!(await this.attempt(async () => (await fn(), true), false))) this.markSuspect();
+  }
+
+  private markSuspect() {
+    if (!this.suspect)
+      this.log.warn('cache: an invalidation failed; no entry is served until Redis takes a version bump');
+    this.suspect = true;
+  }
+
+  /** Bumps the version once Redis answers; true when the cache is trustworthy again. */
+  private heal(): Promise<boolean> {
+    if (!this.suspect) return Promise.resolve(true);
+    this.healing ??= this.attempt(async () => {
+      await this.redis.incr(this.versionKey);
+      return true;
+    }, false).then((ok) => {
+      this.healing = undefined;
+      if (ok) {
+        this.suspect = false;
+        this.log.info('cache: version bumped after a failed invalidation; serving from Redis again');
+      }
+      return ok;
+    });
+    return this.healing;
+  }
+
+  async get(key: string): Promise<CachedResponse | undefined> {
+    if (!(await this.heal())) return undefined;
     return this.attempt(async () => {
       const raw = await this.redis.cacheGet(this.versionKey, this.prefix, key);
       if (raw === null) return undefined;
@@ -118,8 +176,9 @@ export class RedisCache implements Cache {
     }, undefined);
   }
 
-  set(key: string, value: CachedResponse, tags: readonly string[], ttlSeconds: number): Promise<void> {
-    return this.attempt(async () => {
+  async set(key: string, value: CachedResponse, tags: readonly string[], ttlSeconds: number): Promise<void> {
+    if (!(await this.heal())) return;
+    await this.attempt(async () => {
       await this.redis.cacheSet(
         this.versionKey,
         this.prefix,
@@ -132,15 +191,11 @@ export class RedisCache implements Cache {
   }
 
   invalidate(tags: readonly string[]): Promise<void> {
-    return this.attempt(async () => {
-      await this.redis.cacheInvalidate(this.versionKey, this.prefix, ...tags);
-    }, undefined);
+    return this.write(() => this.redis.cacheInvalidate(this.versionKey, this.prefix, ...tags));
   }
 
   bumpVersion(): Promise<void> {
-    return this.attempt(async () => {
-      await this.redis.incr(this.versionKey);
-    }, undefined);
+    return this.write(() => this.redis.incr(this.versionKey));
   }
 
   ping(): Promise<boolean> {
