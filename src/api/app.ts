@@ -25,6 +25,7 @@ import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { analysesRoutes } from './routes/analyses.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -171,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/me' });
   await app.register(noteRoutes);
   await app.register(adminRoutes);
+  await app.register(analysesRoutes, { prefix: '/analytics/analyses' });
   await app.register(webRoutes(database.db));
   return app;
 }
