@@ -132,11 +132,11 @@ export const TRANSACTION_COUNT_MIX: Record<'restaurants' | 'food', number[]> = {
 
 /** Daily review activity (multiplies the daily review rate only) by state; states not listed: 1. */
 export const STATE_ACTIVITY: Record<string, number> = {
-  FL: 1.5,
+  FL: 1.8,
   CA: 1.3,
   TX: 1.25,
   AZ: 1.2,
-  NY: 0.8,
+  NY: 0.7,
   IL: 0.85,
   OH: 0.85,
 };
