@@ -179,16 +179,21 @@ export function ols(
     throw new AnalysisError(`n = ${n} for ${k} coefficients: at least ${k + 2} observations needed`);
   const x = new Matrix(rows as number[][]);
   const xt = x.transpose();
-  const xtxInv = inverse(xt.mmul(x));
+  const collinear = () =>
+    new AnalysisError(
+      'the regressors are collinear (one is a combination of the others): drop a term or widen the filter',
+    );
+  let xtxInv: Matrix;
+  try {
+    xtxInv = inverse(xt.mmul(x));
+  } catch {
+    throw collinear();
+  }
   const beta = xtxInv
     .mmul(xt)
     .mmul(Matrix.columnVector(y as number[]))
     .to1DArray();
-  if (!beta.every(Number.isFinite)) {
-    throw new AnalysisError(
-      'the regressors are collinear (one is a combination of the others): drop a term or widen the filter',
-    );
-  }
+  if (!beta.every(Number.isFinite)) throw collinear();
   const residuals = y.map((v, i) => v - rows[i]!.reduce((s, xv, j) => s + xv * beta[j]!, 0));
   const meat = new Matrix(k, k);
   rows.forEach((row, i) => {
@@ -236,7 +241,12 @@ export function waldF(model: OlsResult, indexes: readonly number[]): TestResult 
   const b = Matrix.columnVector(indexes.map((j) => model.coefficients[j]!));
   const v = new Matrix(indexes.map((a) => indexes.map((c) => model.covariance[a]![c]!)));
   const q = indexes.length;
-  const f = b.transpose().mmul(inverse(v)).mmul(b).get(0, 0) / q;
+  let f: number;
+  try {
+    f = b.transpose().mmul(inverse(v)).mmul(b).get(0, 0) / q;
+  } catch {
+    f = Number.NaN;
+  }
   if (!Number.isFinite(f)) throw new AnalysisError('the F-test is undefined: a tested term has no variation');
   return { statistic: f, df: [q, model.dfResidual], pValue: 1 - jStat.centralF.cdf(f, q, model.dfResidual) };
 }
