@@ -34,7 +34,7 @@ export function computeChainReviewDays(
       { label: second, rows: rows.filter((r) => r.chain_name === second) },
     ],
     (r) => (r.reviews_gained >= 1 ? 1 : 0),
-    'whether a review was gained',
+    'the review-increase indicator',
     params.seed,
   );
   const [a, b] = c.groups;
