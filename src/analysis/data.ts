@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addDays } from '../common/dates.ts';
 import type { WarehouseAdapter } from '../warehouse/adapter.ts';
-import { AnalysisError } from './guards.ts';
+import { AnalysisError, AnalysisInputError } from './guards.ts';
 import { DEFAULT_WINDOW_DAYS } from './params.ts';
 
 const sqlDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
@@ -91,8 +91,9 @@ export async function resolveWindow(
   }
   const to = asked.to ?? dates.last_date;
   const earliest = addDays(to, -DEFAULT_WINDOW_DAYS);
-  const from = asked.from ?? (earliest > dates.first_date ? earliest : dates.first_date);
-  if (from > to) throw new AnalysisError(`the window is empty: --from ${from} is after --to ${to}`);
+  // ISO dates order as strings: the later of the two
+  const from = asked.from ?? [earliest, dates.first_date].sort()[1]!;
+  if (from > to) throw new AnalysisInputError(`the window is empty: from ${from} is after to ${to}`);
   if (to < dates.first_date || from > dates.last_date) {
     throw new AnalysisError(
       `no holdings between ${from} and ${to}: the warehouse holds ${dates.first_date} to ${dates.last_date}`,
@@ -158,6 +159,19 @@ export function requireRows<T>(rows: T[], what: string, described: string): T[] 
   if (rows.length === 0)
     throw new AnalysisError(`no ${what} match ${described}: check the filters and the window`);
   return rows;
+}
+
+/** Resolves the window and loads one row kind for it, refusing an empty selection. */
+export async function loadSelection<T>(
+  warehouse: WarehouseAdapter,
+  asked: { from?: string | undefined; to?: string | undefined },
+  filters: Filters,
+  kind: 'businesses' | 'business-days',
+): Promise<{ window: Window; rows: T[] }> {
+  const window = await resolveWindow(warehouse, asked);
+  const load = kind === 'businesses' ? businessWindow : businessDays;
+  const rows = (await load(warehouse, window, filters)) as T[];
+  return { window, rows: requireRows(rows, kind, describeSelection(window, filters)) };
 }
 
 export function describeSelection(window: Window | null, filters: Filters): string {

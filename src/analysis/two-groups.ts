@@ -1,6 +1,7 @@
 import { type Cluster, clusterMean, groupBy } from './analysis.ts';
 import type { BusinessDayRow } from './data.ts';
 import { requireSize } from './guards.ts';
+import type { Estimate } from './result.ts';
 import { bootstrap, type Interval, type TestResult, welchT } from './stats.ts';
 
 export interface GroupSummary {
@@ -63,4 +64,31 @@ export function compareBusinessDays(
     welch,
     cohenD: (summaries[0].mean - summaries[1].mean) / pooled,
   };
+}
+
+/** The two group means and their difference as result estimates. */
+export function comparisonEstimates(
+  c: TwoGroupComparison,
+  meanGroup: string,
+  differenceGroup: string,
+): Estimate[] {
+  const [a, b] = c.groups;
+  return [
+    ...c.groups.map((g) => ({
+      group: meanGroup,
+      label: g.label,
+      value: g.mean,
+      ciLow: g.interval.low,
+      ciHigh: g.interval.high,
+      n: g.businessDays,
+    })),
+    {
+      group: differenceGroup,
+      label: `${a.label} − ${b.label}`,
+      value: c.difference.value,
+      ciLow: c.difference.interval.low,
+      ciHigh: c.difference.interval.high,
+      n: a.businessDays + b.businessDays,
+    },
+  ];
 }

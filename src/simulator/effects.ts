@@ -159,6 +159,17 @@ export interface Chain {
  * Chains: many locations with one name, category, price and their own rating and review behaviour.
  * Pizza Hut and Domino's are deliberately identical in behaviour (a pair without difference).
  */
+const PIZZA_HUT: Chain = {
+  name: 'Pizza Hut',
+  share: 0.015,
+  kind: 'restaurants',
+  category: 'pizza',
+  price: '$',
+  transactions: ['delivery', 'pickup'],
+  quality: 2.9,
+  volume: 1.0,
+};
+
 export const CHAINS: Chain[] = [
   {
     name: 'Subway',
@@ -200,26 +211,8 @@ export const CHAINS: Chain[] = [
     quality: 3.3,
     volume: 1.0,
   },
-  {
-    name: 'Pizza Hut',
-    share: 0.015,
-    kind: 'restaurants',
-    category: 'pizza',
-    price: '$',
-    transactions: ['delivery', 'pickup'],
-    quality: 2.9,
-    volume: 1.0,
-  },
-  {
-    name: "Domino's",
-    share: 0.015,
-    kind: 'restaurants',
-    category: 'pizza',
-    price: '$',
-    transactions: ['delivery', 'pickup'],
-    quality: 2.9,
-    volume: 1.0,
-  },
+  PIZZA_HUT,
+  { ...PIZZA_HUT, name: "Domino's" },
   {
     name: 'Taco Bell',
     share: 0.015,

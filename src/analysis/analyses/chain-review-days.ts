@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { count, defineAnalysis, fmt, paramsRecord, pct, pValueText } from '../analysis.ts';
-import {
-  type BusinessDayRow,
-  businessDays,
-  describeSelection,
-  requireRows,
-  resolveWindow,
-  type Window,
-} from '../data.ts';
+import { type BusinessDayRow, loadSelection, type Window } from '../data.ts';
 import { ChainName, CommonParams } from '../params.ts';
 import { type AnalysisResult, outcome } from '../result.ts';
-import { compareBusinessDays } from '../two-groups.ts';
+import { compareBusinessDays, comparisonEstimates } from '../two-groups.ts';
 
 export const ChainReviewDaysParams = CommonParams.extend({
   chain: z
@@ -71,23 +64,12 @@ export function computeChainReviewDays(
     n: a.businessDays + b.businessDays,
     unit: 'business-days',
     estimates: [
-      ...c.groups.map((g) => ({
-        group: 'share of business-days with a new review (bootstrap 95% CI)',
-        label: g.label,
-        value: g.mean,
-        ciLow: g.interval.low,
-        ciHigh: g.interval.high,
-        n: g.businessDays,
-      })),
+      ...comparisonEstimates(
+        c,
+        'share of business-days with a new review (bootstrap 95% CI)',
+        'difference of shares',
+      ),
       ...formula,
-      {
-        group: 'difference of shares',
-        label: `${first} − ${second}`,
-        value: c.difference.value,
-        ciLow: ci.low,
-        ciHigh: ci.high,
-        n: a.businessDays + b.businessDays,
-      },
     ],
     tests: [test],
     findings: [],
@@ -103,13 +85,8 @@ export const chainReviewDays = defineAnalysis({
     "Share of business-days with at least one new review for two chains (default Subway vs McDonald's), bootstrap and SE-formula CIs, and their difference.",
   params: ChainReviewDaysParams,
   async run(warehouse, params) {
-    const window = await resolveWindow(warehouse, params);
     const filters = { states: params.state, categories: params.category, chains: params.chain };
-    const rows = requireRows(
-      await businessDays(warehouse, window, filters),
-      'business-days',
-      describeSelection(window, filters),
-    );
+    const { window, rows } = await loadSelection<BusinessDayRow>(warehouse, params, filters, 'business-days');
     return computeChainReviewDays(rows, params, window);
   },
 });

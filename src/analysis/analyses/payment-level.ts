@@ -11,14 +11,7 @@ import {
   pValueText,
   withInterval,
 } from '../analysis.ts';
-import {
-  type BusinessWindowRow,
-  businessWindow,
-  describeSelection,
-  requireRows,
-  resolveWindow,
-  type Window,
-} from '../data.ts';
+import { type BusinessWindowRow, loadSelection, type Window } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE } from '../guards.ts';
 import { CommonParams } from '../params.ts';
 import { type AnalysisResult, type Estimate, outcome, type TestOutcome } from '../result.ts';
@@ -193,17 +186,12 @@ export const paymentLevel = defineAnalysis({
     "Kruskal–Wallis with epsilon² for each metric, Cliff's delta for each pair of levels, bootstrap CIs of medians (growth: means), and whether the original's two findings hold.",
   params: PaymentLevelParams,
   async run(warehouse, params) {
-    const window = await resolveWindow(warehouse, params);
     const filters = {
       states: params.state,
       categories: params.category,
       independentOnly: !params.includeChains,
     };
-    const rows = requireRows(
-      await businessWindow(warehouse, window, filters),
-      'businesses',
-      describeSelection(window, filters),
-    );
+    const { window, rows } = await loadSelection<BusinessWindowRow>(warehouse, params, filters, 'businesses');
     return computePaymentLevel(rows, params, window);
   },
 });

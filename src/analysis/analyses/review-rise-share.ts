@@ -10,14 +10,7 @@ import {
   pValueText,
   withInterval,
 } from '../analysis.ts';
-import {
-  type BusinessWindowRow,
-  businessWindow,
-  describeSelection,
-  requireRows,
-  resolveWindow,
-  type Window,
-} from '../data.ts';
+import { type BusinessWindowRow, loadSelection, type Window } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE, requireSize } from '../guards.ts';
 import { CommonParams } from '../params.ts';
 import { type AnalysisResult, type Estimate, outcome, type TestOutcome } from '../result.ts';
@@ -138,13 +131,8 @@ export const reviewRiseShare = defineAnalysis({
     'Share of businesses whose review count rose by at least X% (default 15) over the window, one-sided t-test against a reference share (default 5%), then per state with Holm or Benjamini–Hochberg correction.',
   params: ReviewRiseShareParams,
   async run(warehouse, params) {
-    const window = await resolveWindow(warehouse, params);
     const filters = { states: params.state, categories: params.category };
-    const rows = requireRows(
-      await businessWindow(warehouse, window, filters),
-      'businesses',
-      describeSelection(window, filters),
-    );
+    const { window, rows } = await loadSelection<BusinessWindowRow>(warehouse, params, filters, 'businesses');
     return computeReviewRiseShare(rows, params, window);
   },
 });

@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { count, defineAnalysis, fmt, paramsRecord, pValueText } from '../analysis.ts';
-import {
-  type BusinessDayRow,
-  businessDays,
-  describeSelection,
-  requireRows,
-  resolveWindow,
-  type Window,
-} from '../data.ts';
+import { type BusinessDayRow, loadSelection, type Window } from '../data.ts';
 import { CommonParams, StateCode } from '../params.ts';
 import { type AnalysisResult, outcome } from '../result.ts';
-import { compareBusinessDays } from '../two-groups.ts';
+import { compareBusinessDays, comparisonEstimates } from '../two-groups.ts';
 
 export const StateDailyChangeParams = CommonParams.extend({
   state: z.array(StateCode).length(2).default(['FL', 'NY']).describe('The two states to compare'),
@@ -54,24 +47,7 @@ export function computeStateDailyChange(
     params: paramsRecord(params),
     n: a.businessDays + b.businessDays,
     unit: 'business-days',
-    estimates: [
-      ...c.groups.map((g) => ({
-        group: 'mean reviews gained per business-day',
-        label: g.label,
-        value: g.mean,
-        ciLow: g.interval.low,
-        ciHigh: g.interval.high,
-        n: g.businessDays,
-      })),
-      {
-        group: 'difference of means',
-        label: `${first} − ${second}`,
-        value: c.difference.value,
-        ciLow: ci.low,
-        ciHigh: ci.high,
-        n: a.businessDays + b.businessDays,
-      },
-    ],
+    estimates: [...comparisonEstimates(c, 'mean reviews gained per business-day', 'difference of means')],
     tests: [test],
     findings: [],
     sentence: `Businesses in ${first} gained ${fmt(a.mean, 3)} reviews a day on average and those in ${second} ${fmt(b.mean, 3)}: ${verdict} of ${fmt(c.difference.value, 3)} (95% CI ${fmt(ci.low, 3)} to ${fmt(ci.high, 3)}; Welch t = ${fmt(test.statistic)}, ${pValueText(test.pValue)}; ${count(a.businesses)} and ${count(b.businesses)} businesses).`,
@@ -88,13 +64,8 @@ export const stateDailyChange = defineAnalysis({
     'Welch t-test of the mean daily review change between two states (default FL vs NY) and a bootstrap CI of the difference.',
   params: StateDailyChangeParams,
   async run(warehouse, params) {
-    const window = await resolveWindow(warehouse, params);
     const filters = { states: params.state, categories: params.category };
-    const rows = requireRows(
-      await businessDays(warehouse, window, filters),
-      'business-days',
-      describeSelection(window, filters),
-    );
+    const { window, rows } = await loadSelection<BusinessDayRow>(warehouse, params, filters, 'business-days');
     return computeStateDailyChange(rows, params, window);
   },
 });
