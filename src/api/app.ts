@@ -27,6 +27,7 @@ import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
 import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts';
 import { createMailer, type Mailer } from './mail.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { analysesRoutes } from './routes/analyses.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -200,6 +201,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/me' });
   await app.register(noteRoutes);
   await app.register(adminRoutes);
+  await app.register(analysesRoutes, { prefix: '/analytics/analyses' });
   await app.register(webRoutes(database.db));
   return app;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { GourmandError } from '../common/errors.ts';
 import { redactSecrets } from '../common/redact.ts';
 import { registerAirflowCommands } from './airflow.ts';
+import { registerAnalyzeCommand } from './analyze.ts';
 import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
@@ -37,6 +38,7 @@ registerScheduleCommand(program);
 registerAirflowCommands(program);
 registerStatusCommand(program);
 registerSimCommands(program);
+registerAnalyzeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

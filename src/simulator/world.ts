@@ -6,6 +6,24 @@
  * every `period` days from a random offset). So any day costs O(size), with no replay.
  */
 import { CATEGORIES, type Category, LEAVES, TOP_LEVEL, TOP_LEVEL_WEIGHTS } from './categories.ts';
+import {
+  CATEGORY_RATING,
+  CATEGORY_VOLUME,
+  CHAINS,
+  type Chain,
+  DENSITY,
+  NO_PRICE_SHARE,
+  PRICE_RATING,
+  PRICE_VOLUME,
+  type PriceTier,
+  REGIONAL_CATEGORY_MIX,
+  REGIONAL_PRICE_MIX,
+  REPRICE_MOVE,
+  regionOf,
+  STATE_ACTIVITY,
+  TRANSACTION_COUNT_MIX,
+  TRANSACTION_VOLUME,
+} from './effects.ts';
 import { type County, countyPopulations, geography } from './geo.ts';
 import { choose, fmix32, hash, opaqueId, opaqueIndex, pick, slug, unit, weightedIndex } from './hash.ts';
 import type { GroundTruth, TruthBusiness, TruthEvent, TruthReview, World } from './types.ts';
@@ -65,6 +83,9 @@ const S = {
   reviewText: 23,
   event: 24,
   hours: 25,
+  chain: 26,
+  tier: 27,
+  transactionCount: 28,
 } as const;
 // Id kinds for opaqueId.
 const K = { business: 1, review: 2, user: 3, photo: 4, client: 5, userPhoto: 6, eventPhoto: 7 } as const;
@@ -103,6 +124,12 @@ interface Profile {
   county: County;
   zipIndex: number;
   kind: string;
+  /** The chain this business is a location of, or null for an independent business. */
+  chain: Chain | null;
+  /** Price tier (the price of most versions; null: never priced). */
+  tier: PriceTier | null;
+  /** Number of transaction types offered (fixed; which ones may change). */
+  transactionCount: number;
   openDay: number;
   closeDay: number;
   /** First day reviews accrue from (max(openDay, 0)). */
@@ -136,12 +163,15 @@ export class SimWorld implements World {
     this.size = options.businesses;
     this.clientId = opaqueId(this.seed, K.client, 0);
     const { counties } = this.geo;
-    // Businesses land in counties in proportion to their 2019 population (only counties with places).
+    // Businesses land in counties by 2019 population, denser in big counties and some states (DENSITY).
     const population = countyPopulations(12);
     this.placementWeights = new Float64Array(counties.length);
     let total = 0;
     counties.forEach((c, i) => {
-      total += c.zips.length > 0 ? population[i]! : 0;
+      const people = population[i]!;
+      const weight =
+        people * (people / 100_000) ** DENSITY.urbanExponent * (DENSITY.stateFactor[c.state.code] ?? 1);
+      total += c.zips.length > 0 ? weight : 0;
       this.placementWeights[i] = total;
     });
     this.countyOf = new Int32Array(this.size);
@@ -164,31 +194,47 @@ export class SimWorld implements World {
     const seed = this.seed;
     const county = this.geo.counties[this.countyOf[i]!]!;
     const zipIndex = county.zips[pick(county.zips.length, seed, i, S.zip)]!;
-    let kindRoll = unit(seed, i, S.kind);
-    let kind = TOP_LEVEL[0]!;
-    for (const top of TOP_LEVEL) {
-      kindRoll -= TOP_LEVEL_WEIGHTS[top]!;
-      if (kindRoll < 0) {
-        kind = top;
-        break;
-      }
-    }
+    const region = regionOf(county.state.code);
+    const chain = pickChain(unit(seed, i, S.chain));
+    const kind = chain?.kind ?? pickKind(region, unit(seed, i, S.kind));
+    const eats = kind === 'restaurants' || kind === 'food' || kind === 'nightlife';
+    const tier: PriceTier | null = chain
+      ? chain.price
+      : unit(seed, i, S.tier) < (eats ? NO_PRICE_SHARE.eats : NO_PRICE_SHARE.other)
+        ? null
+        : PRICES[cumulativePick(REGIONAL_PRICE_MIX[region], unit(seed, i, S.tier, 1))]!;
+    const transactionCount = chain
+      ? chain.transactions.length
+      : kind === 'restaurants' || kind === 'food'
+        ? cumulativePick(TRANSACTION_COUNT_MIX[kind], unit(seed, i, S.transactionCount))
+        : 0;
+    // Review volume (starting count and daily rate) and daily activity: the declared effects.
+    const volume = chain
+      ? chain.volume
+      : PRICE_VOLUME[tier ?? 'none'] * CATEGORY_VOLUME[kind]! * TRANSACTION_VOLUME ** transactionCount;
+    const activity = STATE_ACTIVITY[county.state.code] ?? 1;
     const preEpoch = unit(seed, i, S.open) < PRE_EPOCH_SHARE;
     const openDay = preEpoch ? -1 - pick(3650, seed, i, S.openDay) : pick(OPENING_SPAN, seed, i, S.openDay);
     const start = Math.max(openDay, 0);
     const u = unit(seed, i, S.close);
     const closeDay = start + 1 + Math.floor(Math.log1p(-u) / Math.log1p(-CLOSE_PER_DAY));
-    // Heavy-tailed review counts (Pareto-like): median ~4, 1% above ~200.
+    // Heavy-tailed review counts (Pareto-like): median ~4 at volume 1, 1% above ~200.
     const x = 1 / (1 - 0.9999 * unit(seed, i, S.base));
-    const base = preEpoch ? 1 + Math.floor(4 * (x ** 0.85 - 1)) : 1 + pick(3, seed, i, S.base);
-    const rate = Math.min(1.5, (0.001 + 0.01 * unit(seed, i, S.rate)) * (1 + base / 40));
-    const quality = 4.7 - 3.2 * unit(seed, i, S.quality) ** 1.8;
+    const scale = preEpoch ? 1 + 4 * (x ** 0.85 - 1) : 1 + 3 * unit(seed, i, S.base);
+    const base = Math.max(1, Math.round(scale * volume));
+    const rate = Math.min(1.5, (0.001 + 0.01 * unit(seed, i, S.rate)) * (1 + scale / 40) * volume * activity);
+    const quality = chain
+      ? chain.quality + 0.8 * (unit(seed, i, S.quality) - 0.5)
+      : 4.7 - 3.2 * unit(seed, i, S.quality) ** 1.8 + CATEGORY_RATING[kind]! + PRICE_RATING[tier ?? 'none'];
     return {
       index: i,
       id: opaqueId(seed, K.business, i),
       county,
       zipIndex,
       kind,
+      chain,
+      tier,
+      transactionCount,
       openDay,
       closeDay,
       start,
@@ -237,6 +283,7 @@ export class SimWorld implements World {
   }
 
   private name(p: Profile, version: number): string {
+    if (p.chain) return p.chain.name;
     const seed = this.seed;
     const leaf = this.primaryCategory(p);
     const owner = choose(FIRST_NAMES, seed, p.index, S.name, version, 1);
@@ -257,12 +304,14 @@ export class SimWorld implements World {
   }
 
   private primaryCategory(p: Profile): Category {
+    if (p.chain) return LEAVES[p.kind]!.find((c) => c.alias === p.chain!.category)!;
     return choose(LEAVES[p.kind]!, this.seed, p.index, S.categories);
   }
 
   private categories(p: Profile, day: number): Category[] {
     const v = this.version(p, 'categories', day);
     const primary = this.primaryCategory(p);
+    if (p.chain) return [primary];
     const leaves = LEAVES[p.kind]!;
     const extra = pick(3, this.seed, p.index, S.categories, v);
     const out = [primary];
@@ -273,22 +322,30 @@ export class SimWorld implements World {
     return out;
   }
 
+  /** `transactionCount` types; a new version may pick different ones (reservations: restaurants only). */
   private transactions(p: Profile, day: number): string[] {
-    if (p.kind !== 'restaurants' && p.kind !== 'food') return [];
+    if (p.chain) return TRANSACTIONS.filter((t) => p.chain!.transactions.includes(t));
+    if (p.transactionCount === 0) return [];
+    const offered = p.kind === 'restaurants' ? TRANSACTIONS : TRANSACTIONS.slice(0, 2);
     const v = this.version(p, 'transactions', day);
-    const roll = (k: number) => unit(this.seed, p.index, S.transactions, v, k);
-    if (roll(0) < 0.45) return [];
-    const odds = [0.7, 0.6, p.kind === 'restaurants' ? 0.15 : 0];
-    return TRANSACTIONS.filter((_, k) => roll(k + 1) < odds[k]!);
+    const order = offered
+      .map((t, k) => [t, unit(this.seed, p.index, S.transactions, v, k)] as const)
+      .sort((a, b) => a[1] - b[1]);
+    return order
+      .slice(0, p.transactionCount)
+      .map(([t]) => t)
+      .sort((a, b) => TRANSACTIONS.indexOf(a) - TRANSACTIONS.indexOf(b));
   }
 
+  /** The tier, or one level off it on some versions (REPRICE_MOVE); never-priced stays null. */
   private price(p: Profile, day: number): TruthBusiness['price'] {
+    if (p.tier === null || p.chain) return p.tier;
     const v = this.version(p, 'price', day);
-    const eats = p.kind === 'restaurants' || p.kind === 'food' || p.kind === 'nightlife';
     const u = unit(this.seed, p.index, S.price, v);
-    if (u < (eats ? 0.12 : 0.6)) return null;
-    const r = unit(this.seed, p.index, S.price, v, 1);
-    return PRICES[r < 0.35 ? 0 : r < 0.8 ? 1 : r < 0.94 ? 2 : 3]!;
+    const tier = PRICES.indexOf(p.tier);
+    if (u >= REPRICE_MOVE) return p.tier;
+    const moved = u < REPRICE_MOVE / 2 ? tier - 1 : tier + 1;
+    return PRICES[Math.min(3, Math.max(0, moved))]!;
   }
 
   private phone(p: Profile, day: number): { phone: string; displayPhone: string } {
@@ -574,6 +631,33 @@ export class SimWorld implements World {
       events: this.eventsOn(day),
     };
   }
+}
+
+/** The chain of a business (a roll in [0, 1) against the CHAINS shares), or null. */
+function pickChain(u: number): Chain | null {
+  let left = u;
+  for (const chain of CHAINS) {
+    left -= chain.share;
+    if (left < 0) return chain;
+  }
+  return null;
+}
+
+/** A top-level category by TOP_LEVEL_WEIGHTS times the region's mix. */
+function pickKind(region: keyof typeof REGIONAL_CATEGORY_MIX, u: number): string {
+  const weights = TOP_LEVEL.map((top) => TOP_LEVEL_WEIGHTS[top]! * (REGIONAL_CATEGORY_MIX[region][top] ?? 1));
+  return TOP_LEVEL[cumulativePick(weights, u)]!;
+}
+
+/** Index drawn from (unnormalized) weights with a uniform u in [0, 1). */
+function cumulativePick(weights: readonly number[], u: number): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let left = u * total;
+  for (let k = 0; k < weights.length; k++) {
+    left -= weights[k]!;
+    if (left < 0) return k;
+  }
+  return weights.length - 1;
 }
 
 export function createWorld(options: { businesses: number; seed: number }): SimWorld {

@@ -46,3 +46,16 @@ export async function openWarehouse(settings: Pick<Settings, 'warehouseUrl'>): P
     `WAREHOUSE_URL "${settings.warehouseUrl}": the BigQuery adapter is not available in this build; use duckdb:///path/file.duckdb`,
   );
 }
+
+/** Opens the warehouse for the duration of `fn`, closing it whatever happens. */
+export async function withWarehouse<T>(
+  settings: Pick<Settings, 'warehouseUrl'>,
+  fn: (adapter: WarehouseAdapter) => Promise<T>,
+): Promise<T> {
+  const adapter = await openWarehouse(settings);
+  try {
+    return await fn(adapter);
+  } finally {
+    await adapter.close();
+  }
+}
