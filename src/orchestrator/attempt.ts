@@ -1,4 +1,4 @@
-import { CancelledError, errorMessage } from '../common/errors.ts';
+import { CancelledError, ConfigError, errorMessage } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
@@ -25,7 +25,9 @@ export interface AttemptInput {
 
 export type AttemptResult =
   | { status: 'succeeded'; outcome: TaskOutcome | undefined }
-  | { status: 'failed' | 'cancelled'; error: string };
+  | { status: 'cancelled'; error: string }
+  /** retryable: false for a bad setting (ConfigError), which another attempt cannot fix. */
+  | { status: 'failed'; error: string; retryable: boolean };
 
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { task, runId, runDate, attempt, settings, database, log, signal, resources, runLog } = input;
@@ -38,7 +40,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       ),
       signal,
     );
-    await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows });
+    await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows, partial: outcome?.partial });
     return { status: 'succeeded', outcome: outcome ?? undefined };
   } catch (error) {
     const message = errorMessage(error);
@@ -47,7 +49,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return { status: 'cancelled', error: message };
     }
     await runLog.finishAttempt(taskRunId, 'failed', { error: message });
-    return { status: 'failed', error: message };
+    return { status: 'failed', error: message, retryable: !(error instanceof ConfigError) };
   }
 }
 
@@ -108,7 +110,9 @@ export interface TaskFailure {
 export interface RunEnd {
   runId: number;
   runDate: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
+  status: 'succeeded' | 'partial' | 'failed' | 'cancelled';
+  /** Why a 'partial' run is incomplete. */
+  partial?: string;
 }
 
 /**

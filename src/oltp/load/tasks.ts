@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Settings } from '../../config/settings.ts';
 import type { Task } from '../../orchestrator/graph.ts';
-import { hasFile, listJsonLines, rawDir, readAllJsonLines, readJsonLines } from '../../sources/raw-store.ts';
-import { type CensusLine, censusFile, type StatesLine, statesFile } from '../../sources/tasks.ts';
-import { type CategoryLine, categoriesFile, type YelpLine } from '../../sources/yelp-pull.ts';
+import { hasFile, listJsonLines, readAllJsonLines, readJsonLines } from '../../sources/raw-store.ts';
+import { type CensusLine, censusFile, type StatesLine, statesFile, yelpRawDir } from '../../sources/tasks.ts';
+import { type CategoryLine, categoriesFile, failuresFile, type YelpLine } from '../../sources/yelp-pull.ts';
 import { loadGeography } from './geography.ts';
 import { withLoadTransaction } from './session.ts';
 import { loadYelp, type YelpLoadInput } from './yelp.ts';
@@ -17,12 +17,13 @@ export const loadGeographyTask: Task = {
     const states = await readAllJsonLines<StatesLine>(statesFile(ctx.settings, ctx.runDate));
     const counts = await withLoadTransaction(ctx.database, (session) =>
       loadGeography(session, ctx.runDate, {
-        states,
+        states: states.flatMap((line) => (line.t === 'state' ? [line] : [])),
         counties: census.flatMap((line) => (line.t === 'county' ? [line] : [])),
         population: census.flatMap((line) => (line.t === 'population' ? [line] : [])),
-        quarantined: census.flatMap((line) =>
-          line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [],
-        ),
+        quarantined: [
+          ...census.flatMap((line) => (line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [])),
+          ...states.flatMap((line) => (line.t === 'quarantine' ? [{ ...line, source: 'states' }] : [])),
+        ],
       }),
     );
     return { rows: (counts.county ?? 0) + (counts.county_population ?? 0), details: counts };
@@ -45,18 +46,20 @@ export const loadYelpTask: Task = {
 
 /** The kept raw pull of a date, as the Yelp load reads it. */
 export async function yelpLoadInput(
-  settings: Pick<Settings, 'stateDir'>,
+  settings: Pick<Settings, 'stateDir'> & Partial<Pick<Settings, 'extractMode'>>,
   date: string,
 ): Promise<{ input: YelpLoadInput; counties: number }> {
-  const dir = rawDir(settings, 'yelp', date);
-  const files = listJsonLines(path.join(dir, 'counties'));
+  const dir = yelpRawDir({ extractMode: 'auto', ...settings }, date);
+  const counties = listJsonLines(path.join(dir, 'counties'));
+  // The counties Yelp rejected on this date carry their reasons to ops.quarantine.
+  const files = hasFile(failuresFile(dir)) ? [...counties, failuresFile(dir)] : counties;
   async function* lines(): AsyncGenerator<YelpLine> {
     for (const file of files) yield* readJsonLines<YelpLine>(file);
   }
   const categories = hasFile(categoriesFile(dir))
     ? await readAllJsonLines<CategoryLine>(categoriesFile(dir))
     : [];
-  return { input: { lines: lines(), categories }, counties: files.length };
+  return { input: { lines: lines(), categories }, counties: counties.length };
 }
 
 export const loadTasks: Task[] = [loadGeographyTask, loadYelpTask];
