@@ -117,7 +117,8 @@ export class CoverageLedger {
             mode: eb.ref('excluded.mode'),
             reason: eb.ref('excluded.reason'),
             permanent: eb.ref('excluded.permanent'),
-            calls: eb.ref('excluded.calls'),
+            // A re-run finding the county's file sends nothing: keep the calls the pull made.
+            calls: sql<number>`greatest(ops.coverage.calls, excluded.calls)`,
             recorded_at: sql<Date>`now()`,
           })),
         )
