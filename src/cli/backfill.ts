@@ -10,7 +10,9 @@ export function registerBackfillCommand(program: Command): void {
   graphOption(
     program
       .command('backfill')
-      .description('Run the pipeline for every date of a range, oldest first; stops at the first failed date')
+      .description(
+        'Run the pipeline for every date of a range, oldest first; stops at the first failed date (a partial one does not stop it; running the range again resumes it)',
+      )
       .requiredOption('--from <YYYY-MM-DD>', 'first date')
       .requiredOption('--to <YYYY-MM-DD>', 'last date (inclusive)')
       .option('--executor <name>', 'in-process or bullmq', 'in-process')
@@ -57,7 +59,8 @@ export function registerBackfillCommand(program: Command): void {
       );
       const last = summaries.at(-1);
       if (last?.status === 'cancelled') process.exitCode = 130;
-      else if (summaries.some((s) => s.status !== 'succeeded')) process.exitCode = 1;
+      else if (summaries.some((s) => s.status === 'failed')) process.exitCode = 1;
+      else if (summaries.some((s) => s.status === 'partial')) process.exitCode = 3;
     },
   );
 }

@@ -8,7 +8,7 @@ import { migrate } from '../oltp/migrate.ts';
 import { requestRun } from '../orchestrator/control.ts';
 import { type ExecutorName, executorFor, parseExecutor } from '../orchestrator/execute.ts';
 import { dailyGraph } from '../orchestrator/pipeline.ts';
-import { type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
+import { partialReason, type RunSummary, runGraphUntilSignal } from '../orchestrator/runner.ts';
 import { alertHooks } from '../quality/alerts.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
@@ -67,15 +67,17 @@ export function dailyRun(settings: Settings, database: SourceDatabase, log: Logg
   };
 }
 
-/** Exit code of a finished run: 0, 1 when it failed, 130 when cancelled. */
-export function runExitCode(summary: RunSummary): number {
-  return summary.status === 'cancelled' ? 130 : summary.status === 'failed' ? 1 : 0;
+/** Exit code of a finished run: 0, 1 when it failed (or was abandoned), 3 when partial, 130 when cancelled. */
+export function runExitCode(summary: Pick<RunSummary, 'status'>): number {
+  return { succeeded: 0, failed: 1, abandoned: 1, partial: 3, cancelled: 130 }[summary.status];
 }
 
 export function printRunSummary(summary: RunSummary): void {
   console.log(
     `Run ${summary.runId} for ${summary.runDate}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)} s`,
   );
+  const partial = partialReason(summary.tasks);
+  if (summary.status === 'partial' && partial) console.log(partial);
   printTable(
     Object.entries(summary.tasks).map(([task, t]) => ({
       task,

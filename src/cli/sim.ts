@@ -91,6 +91,7 @@ export function registerSimCommands(program: Command): void {
           options.seed === undefined ? settings.simSeed : numberFlag('--seed', options.seed, 0, 2 ** 31 - 1),
         date: options.date === undefined ? undefined : parseRunDate(options.date),
         searchDepthCap: depthCap,
+        statesPage: settings.simStatesPage,
         yelpApiKey: options.yelpKey,
         censusApiKey: options.censusKey,
         dailyQuota: numberFlag('--daily-quota', options.dailyQuota, 0, 1e12),

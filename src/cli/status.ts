@@ -45,6 +45,17 @@ export function registerStatusCommand(program: Command): void {
           error: r.error ?? '',
         })),
       );
+      console.log('\nCoverage (counties of the current pull pass)');
+      printTable(
+        report.coverage.map((c) => ({
+          source: c.source,
+          pass_started: c.pass_started,
+          pulled: c.pulled,
+          failed_latest: c.failed,
+          not_yet_pulled: c.not_yet_pulled,
+          oldest_pull: c.oldest_pull ?? '',
+        })),
+      );
       const checkRun = report.failingChecks[0]?.run_id;
       console.log(
         `\nFailing checks${checkRun ? ` (run ${checkRun}, ${report.failingChecks[0]!.run_date})` : ''}`,

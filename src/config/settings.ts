@@ -151,6 +151,14 @@ export const settingDefs = {
     schema: httpUrl,
     default: 'https://api.census.gov',
   }),
+  censusDataset: def<'2019/pep/population' | 'acs/acs5'>({
+    env: 'CENSUS_DATASET',
+    description:
+      'County population source: 2019/pep/population (estimates 2010-2019 by DATE_CODE) or acs/acs5 (ACS 5-year B01003_001E, one request per year from 2020)',
+    expected: 'one of 2019/pep/population, acs/acs5',
+    schema: z.enum(['2019/pep/population', 'acs/acs5']),
+    default: '2019/pep/population',
+  }),
   statesPageUrl: def({
     env: 'STATES_PAGE_URL',
     description: 'Page listing US states and their USPS abbreviations',
@@ -171,6 +179,14 @@ export const settingDefs = {
     expected: 'a whole number from 0 to 2147483647',
     schema: nonNegativeInt(2_147_483_647),
     default: 42,
+  }),
+  simStatesPage: def<'full' | 'states-only'>({
+    env: 'SIM_STATES_PAGE',
+    description:
+      'States page the simulator serves: full (50 states, then DC, Puerto Rico and the territories) or states-only (the 50 states, as the real page may be)',
+    expected: 'one of full, states-only',
+    schema: z.enum(['full', 'states-only']),
+    default: 'full',
   }),
   extractConcurrency: def({
     env: 'EXTRACT_CONCURRENCY',

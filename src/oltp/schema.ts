@@ -173,7 +173,7 @@ export interface EventTable {
   valid_to: DateString | null;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'abandoned';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'abandoned';
 export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface PipelineRunTable {
@@ -200,6 +200,26 @@ export interface TaskRunTable {
   ended_at: Date | null;
   rows: number | null;
   error: string | null;
+  /** Why a succeeded attempt's result is incomplete (the run then ends 'partial'). */
+  partial: Generated<string | null>;
+}
+
+export interface CoverageTable {
+  source: string;
+  run_date: DateString;
+  county_fips: string;
+  status: 'pulled' | 'failed';
+  mode: 'full' | 'daily';
+  reason: string | null;
+  permanent: Generated<boolean>;
+  calls: Generated<number>;
+  recorded_at: Generated<Date>;
+}
+
+export interface CoveragePassTable {
+  source: string;
+  pass_started: DateString;
+  start_after: string | null;
 }
 
 export interface CheckResultTable {
@@ -427,6 +447,8 @@ export interface Schema {
   event: EventTable;
   'ops.pipeline_run': PipelineRunTable;
   'ops.task_run': TaskRunTable;
+  'ops.coverage': CoverageTable;
+  'ops.coverage_pass': CoveragePassTable;
   'ops.check_result': CheckResultTable;
   'ops.schema_migration': SchemaMigrationTable;
   'ops.quarantine': QuarantineTable;

@@ -1,4 +1,4 @@
-import { CancelledError, errorMessage } from '../common/errors.ts';
+import { CancelledError, ConfigError, errorMessage } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
@@ -27,7 +27,9 @@ export interface AttemptInput {
 export type AttemptResult =
   | { status: 'succeeded'; outcome: TaskOutcome | undefined }
   /** lost: another worker took the task over; this attempt committed nothing and records nothing. */
-  | { status: 'failed' | 'cancelled' | 'lost'; error: string };
+  | { status: 'cancelled' | 'lost'; error: string }
+  /** retryable: false for a bad setting (ConfigError), which another attempt cannot fix. */
+  | { status: 'failed'; error: string; retryable: boolean };
 
 /**
  * Runs the task under its lease (see lease.ts). Cancellation is the task's to observe through
@@ -54,7 +56,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     });
     // Work without a transaction of its own (files, the warehouse) is fenced once more here.
     await lease.fence();
-    await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows });
+    await runLog.finishAttempt(taskRunId, 'succeeded', { rows: outcome?.rows, partial: outcome?.partial });
     return { status: 'succeeded', outcome: outcome ?? undefined };
   } catch (error) {
     const message = errorMessage(error);
@@ -68,7 +70,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return { status: 'cancelled', error: message };
     }
     await runLog.finishAttempt(taskRunId, 'failed', { error: message });
-    return { status: 'failed', error: message };
+    return { status: 'failed', error: message, retryable: !(error instanceof ConfigError) };
   }
 }
 
@@ -110,7 +112,9 @@ export interface TaskFailure {
 export interface RunEnd {
   runId: number;
   runDate: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
+  status: 'succeeded' | 'partial' | 'failed' | 'cancelled';
+  /** Why a 'partial' run is incomplete. */
+  partial?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FlowProducer, type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { FlowProducer, type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { CancelledError, ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { throttledLog } from '../common/throttled-log.ts';
@@ -8,7 +8,7 @@ import type { SourceDatabase } from '../oltp/database.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
 import { type Task, type TaskGraph, validateGraph } from './graph.ts';
 import { RunLog } from './run-log.ts';
-import type { RunSummary, TaskSummary } from './runner.ts';
+import { partialReason, type RunSummary, type TaskSummary } from './runner.ts';
 
 /**
  * Distributed runs on BullMQ. A run is a flow: a parent job on the runs queue whose children are
@@ -92,6 +92,7 @@ interface TaskRow {
   status: TaskSummary['status'] | 'running';
   rows: number | null;
   error: string | null;
+  partial: string | null;
   started_at: Date;
   ended_at: Date | null;
 }
@@ -99,7 +100,7 @@ interface TaskRow {
 async function taskRows(database: SourceDatabase, runId: number): Promise<TaskRow[]> {
   return database.db
     .selectFrom('ops.task_run')
-    .select(['task_name', 'attempt', 'status', 'rows', 'error', 'started_at', 'ended_at'])
+    .select(['task_name', 'attempt', 'status', 'rows', 'error', 'partial', 'started_at', 'ended_at'])
     .where('run_id', '=', runId)
     .orderBy('task_name')
     .orderBy('attempt')
@@ -120,6 +121,7 @@ function summarise(order: Task[], rows: TaskRow[]): Record<string, TaskSummary> 
       attempts: mine.filter((row) => row.status !== 'skipped').length,
       rows: last?.rows ?? undefined,
       error: success ? undefined : (last?.error ?? undefined),
+      partial: success?.partial ?? undefined,
       durationMs: start !== undefined && end !== undefined ? end - start : 0,
     };
   }
@@ -248,7 +250,8 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     }
     // Fenced off: the worker that took the job over owns the task's record and hand-over now.
     if (result.status === 'lost') throw new Error(result.error);
-    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const retryable = result.status !== 'failed' || result.retryable;
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || !retryable;
     if (finalAttempt) {
       taskLog.error({ err: result.error }, `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`);
       await skipDownstream(task, job.data);
@@ -261,7 +264,8 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     } else {
       taskLog.warn({ err: result.error }, `${task.name} failed; BullMQ retries it with backoff`);
     }
-    throw new Error(result.error);
+    // A bad setting fails for good at once: BullMQ does not retry an UnrecoverableError.
+    throw retryable ? new Error(result.error) : new UnrecoverableError(result.error);
   };
 
   /** Runs when every task job of the run has settled: the run's outcome comes from ops.task_run. */
@@ -271,14 +275,11 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     const failed = Object.entries(tasks)
       .filter(([, t]) => t.status === 'failed')
       .map(([name]) => name);
-    const status = failed.length > 0 ? 'failed' : 'succeeded';
-    await runLog.finishRun(
-      runId,
-      status,
-      failed.length > 0 ? `failed tasks: ${failed.join(', ')}` : undefined,
-    );
+    const partial = partialReason(tasks);
+    const status = failed.length > 0 ? 'failed' : partial ? 'partial' : 'succeeded';
+    await runLog.finishRun(runId, status, failed.length > 0 ? `failed tasks: ${failed.join(', ')}` : partial);
     log.info({ runId, status }, `run ${runId} ${status}`);
-    await callHook(hooks, 'runFinished', { runId, runDate, status }, log);
+    await callHook(hooks, 'runFinished', { runId, runDate, status, partial }, log);
   };
 
   const tasksWorker = new Worker<TaskJobData>(TASK_QUEUE, processTask, {

@@ -43,6 +43,8 @@ export interface TaskOutcome {
   rows?: number;
   /** Facts for the run summary a person reads (calls made, rows per table, quarantined, …). */
   details?: Record<string, number | string>;
+  /** Why the result is incomplete (a pull stopped by the quota): the run ends 'partial'. */
+  partial?: string;
 }
 
 export interface Task {

@@ -40,11 +40,17 @@ export class RunLog {
   async finishAttempt(
     taskRunId: number,
     status: Exclude<TaskStatus, 'running' | 'skipped'>,
-    detail: { rows?: number; error?: string } = {},
+    detail: { rows?: number; error?: string; partial?: string } = {},
   ): Promise<void> {
     await this.db
       .updateTable('ops.task_run')
-      .set({ status, ended_at: new Date(), rows: detail.rows ?? null, error: detail.error ?? null })
+      .set({
+        status,
+        ended_at: new Date(),
+        rows: detail.rows ?? null,
+        error: detail.error ?? null,
+        partial: detail.partial ?? null,
+      })
       .where('task_run_id', '=', taskRunId)
       .execute();
   }

@@ -30,6 +30,8 @@ export interface TaskSummary {
   rows?: number;
   details?: Record<string, number | string>;
   error?: string;
+  /** Why the task's result is incomplete (TaskOutcome.partial). */
+  partial?: string;
   durationMs: number;
 }
 
@@ -101,6 +103,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
       if (result.status === 'succeeded') {
         summary.rows = result.outcome?.rows;
         summary.details = result.outcome?.details;
+        summary.partial = result.outcome?.partial;
         summary.status = 'succeeded';
         taskLog.info({ rows: summary.rows, ms: summary.durationMs }, `${task.name} succeeded`);
         return;
@@ -115,7 +118,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
         summary.status = 'failed';
         return;
       }
-      if (attempt === maxAttempts) {
+      if (attempt === maxAttempts || (result.status === 'failed' && !result.retryable)) {
         summary.status = 'failed';
         taskLog.error({ attempt, err: summary.error }, `${task.name} failed after ${attempt} attempt(s)`);
         await callHook(
@@ -180,22 +183,27 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
   await resources.disposeAll(log);
 
   const failed = order.filter((task) => summaries[task.name]!.status === 'failed').map((task) => task.name);
+  const partial = partialReason(summaries);
   const status: RunSummary['status'] = signal.aborted
     ? 'cancelled'
     : failed.length > 0
       ? 'failed'
-      : 'succeeded';
+      : partial
+        ? 'partial'
+        : 'succeeded';
   const error =
-    status === 'cancelled'
-      ? 'cancelled'
-      : failed.length > 0
-        ? `failed tasks: ${failed.join(', ')}`
-        : undefined;
+    status === 'cancelled' ? 'cancelled' : failed.length > 0 ? `failed tasks: ${failed.join(', ')}` : partial;
   await runLog.finishRun(runId, status, error);
-  await callHook(options.hooks, 'runFinished', { runId, runDate, status }, log);
+  await callHook(options.hooks, 'runFinished', { runId, runDate, status, partial }, log);
   const durationMs = Date.now() - started;
   log.info({ status, ms: durationMs }, `run ${runId} ${status}`);
   return { runId, runDate, status, tasks: summaries, durationMs };
+}
+
+/** What made a run partial: the tasks that said their result is incomplete, and why. */
+export function partialReason(tasks: Record<string, Pick<TaskSummary, 'partial'>>): string | undefined {
+  const reasons = Object.entries(tasks).flatMap(([name, t]) => (t.partial ? [`${name}: ${t.partial}`] : []));
+  return reasons.length > 0 ? `partial: ${reasons.join('; ')}` : undefined;
 }
 
 /**

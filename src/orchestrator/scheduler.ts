@@ -44,7 +44,7 @@ const embeddedLocks = new WeakMap<object, Set<string>>();
 /**
  * Starts the daily run at the cron time in the configured time zone. Each tick runs, oldest first,
  * every recent scheduled date (the current one plus up to `scheduleCatchupDays` missed ones) that
- * has no succeeded run in ops.pipeline_run, each under a PostgreSQL advisory lock keyed by the
+ * has no succeeded run in ops.pipeline_run (a partial date is resumed before the next), each under a PostgreSQL advisory lock keyed by the
  * date, so schedulers on several hosts never run the same date twice.
  */
 export class Scheduler {
@@ -111,6 +111,11 @@ export class Scheduler {
       }
       if (outcome === 'done') continue;
       summaries.push(outcome);
+      // A partial date stays due (it is resumed first at every tick) but does not hold back later dates.
+      if (outcome.status === 'partial') {
+        this.options.log.warn({ runDate: date }, `scheduler: ${date} partial; resumed at the next tick`);
+        continue;
+      }
       if (outcome.status !== 'succeeded') {
         this.options.log.warn(
           { runDate: date, status: outcome.status },

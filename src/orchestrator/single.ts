@@ -35,7 +35,10 @@ export interface BackfillOptions extends Omit<RunOptions, 'runDate'> {
   runDate?: (options: RunOptions) => Promise<RunSummary>;
 }
 
-/** Runs the graph for each date of the range, oldest first. */
+/**
+ * Runs the graph for each date of the range, oldest first. A partial date (quota) goes on to the
+ * next: the coverage ledger carries its missing counties into the next pull.
+ */
 export async function backfill(options: BackfillOptions): Promise<RunSummary[]> {
   const { from, to, continueOnFailure, runDate: execute = runGraph, ...run } = options;
   const summaries: RunSummary[] = [];

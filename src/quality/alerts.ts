@@ -25,6 +25,8 @@ export interface Alert {
   title: string;
   task?: { name: string; attempts: number; error: string };
   checks?: FailedCheck[];
+  /** Why a run ended 'partial' (what its pull is missing). */
+  partial?: string;
 }
 
 /** Slack incoming-webhook payload: `text` for notifications, `blocks` for the message body. */
@@ -35,6 +37,7 @@ export function alertPayload(alert: Alert, dashboardUrl?: string) {
       `*Task* \`${alert.task.name}\` failed after ${alert.task.attempts} attempt(s): ${alert.task.error}`,
     );
   }
+  if (alert.partial) lines.push(`*Partial* ${alert.partial}`);
   for (const check of alert.checks ?? []) {
     lines.push(
       `*Check* \`${check.check}\` on \`${check.entity}\`: expected ${check.expected ?? 'n/a'}, actual ${check.actual ?? 'n/a'}`,
@@ -180,8 +183,8 @@ export async function failedErrorChecks(database: SourceDatabase, runId: number)
 }
 
 /**
- * Run hooks that alert: a task that failed its last attempt, and (when the run ends) the run's
- * failed `error` checks. No webhook configured = no hooks. `taskFailures: false` leaves task
+ * Run hooks that alert: a task that failed its last attempt, and (when the run ends) a partial
+ * run and the run's failed `error` checks. No webhook configured = no hooks. `taskFailures: false` leaves task
  * failures to an outer scheduler that retries (Airflow's failure callback).
  */
 export function alertHooks(
@@ -201,6 +204,15 @@ export function alertHooks(
   });
   const hooks: RunHooks = {
     async runFinished(end: RunEnd) {
+      if (end.status === 'partial') {
+        await notifier.notify({
+          runId: end.runId,
+          runDate: end.runDate,
+          dedupKey: 'partial',
+          title: 'run ended partial',
+          partial: end.partial ?? 'partial',
+        });
+      }
       const checks = await failedErrorChecks(database, end.runId);
       if (checks.length === 0) return;
       await notifier.notify({

@@ -1,5 +1,6 @@
 import { Gauge, Registry } from 'prom-client';
 import type { SourceDatabase } from '../oltp/database.ts';
+import { coverageSummary } from './status.ts';
 
 const dayMs = 86_400_000;
 const daysSince = (date: string, now: Date) =>
@@ -48,6 +49,18 @@ export function pipelineMetrics(database: SourceDatabase, now: () => Date = () =
 
   gauge('gourmand_pipeline_runs', 'Pipeline runs recorded in ops.pipeline_run, by status', ['status'], () =>
     countByStatus('ops.pipeline_run'),
+  );
+
+  gauge(
+    'gourmand_coverage_counties',
+    "Counties of each source's current pull pass (ops.coverage): pulled, failed on the latest date, not yet pulled",
+    ['source', 'state'],
+    async () =>
+      (await coverageSummary(database)).flatMap((c): Sample[] => [
+        [{ source: c.source, state: 'pulled' }, c.pulled],
+        [{ source: c.source, state: 'failed' }, c.failed],
+        [{ source: c.source, state: 'not_yet_pulled' }, c.not_yet_pulled],
+      ]),
   );
 
   gauge(

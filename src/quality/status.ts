@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { readFileSync } from 'node:fs';
+import { type Selectable, sql } from 'kysely';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { DataFreshnessView, TaskDurationStatsView } from '../oltp/schema.ts';
 
@@ -26,9 +27,26 @@ export interface CheckLine {
   actual: number | null;
 }
 
+/** Where a source's rotating pull stands (src/quality/coverage.sql). */
+export interface CoverageLine {
+  source: string;
+  pass_started: string;
+  pulled: number;
+  failed: number;
+  not_yet_pulled: number;
+  oldest_pull: string | null;
+}
+
+const COVERAGE = sql.raw(readFileSync(new URL('./coverage.sql', import.meta.url), 'utf8'));
+
+export async function coverageSummary(database: SourceDatabase): Promise<CoverageLine[]> {
+  return (await sql<CoverageLine>`${COVERAGE}`.execute(database.db)).rows;
+}
+
 /** What `gourmand status` shows: the last runs, the checks failing now, freshness and task timings. */
 export interface StatusReport {
   runs: RunLine[];
+  coverage: CoverageLine[];
   failingChecks: CheckLine[];
   freshness: Selectable<DataFreshnessView> | null;
   taskDurations: TaskDurationStatsView[];
@@ -116,6 +134,7 @@ export async function statusReport(
       };
     }),
     failingChecks,
+    coverage: await coverageSummary(database),
     freshness: (await db.selectFrom('ops.data_freshness').selectAll().executeTakeFirst()) ?? null,
     taskDurations: await db.selectFrom('ops.task_duration_stats').selectAll().orderBy('task_name').execute(),
   };

@@ -1,8 +1,16 @@
 /**
  * The Census Data API's 2019 Population Estimates endpoint (county populations by DATE_CODE) and
- * its variables.json, in the API's formats (docs: /work/shared/reference/source-apis.md §2).
+ * its variables.json, and the ACS 5-year total population (`/data/{year}/acs/acs5`, B01003_001E),
+ * in the API's formats (docs: /work/shared/reference/source-apis.md §2).
  */
-import { censusRowOrder, countyPopulations, DATE_CODE_LABELS, geography, stateTotal } from './geo.ts';
+import {
+  censusRowOrder,
+  countyPopulations,
+  DATE_CODE_LABELS,
+  geography,
+  stateTotal,
+  yearDateCode,
+} from './geo.ts';
 import { jsonReply, type Reply, textReply } from './reply.ts';
 
 export const CENSUS_DATASET = '/data/2019/pep/population';
@@ -33,7 +41,29 @@ const KEY_PAGES: Record<string, string> = {
     '<html><head><title>Invalid Key</title></head><body><h1>Invalid Key</h1><p>A valid <em>key</em> must be included with each data API request. You included a key with this request, however, it is not valid. Please check your key and try again.</p><p>If you do not have a key you may sign up for one <a href="https://api.census.gov/data/key_signup.html">here</a>.</p></body></html>',
 };
 
-export function censusRoute(path: string, query: URLSearchParams, apiKey: string, baseUrl: string): Reply {
+export interface CensusOptions {
+  apiKey: string;
+  baseUrl: string;
+  /** The simulated day: ACS years up to the one before it are published. */
+  date: string;
+  /** USPS codes of the only states whose counties are served (all when unset). */
+  states?: ReadonlySet<string>;
+}
+
+const ACS_PATH = /^\/data\/(\d{4})\/acs\/acs5$/;
+/** The first ACS 5-year vintage. */
+const ACS_FIRST_YEAR = 2009;
+
+function notFoundPage(path: string): Reply {
+  return textReply(
+    404,
+    `<html><body><h1>HTTP Status 404 - Not Found</h1><p>${path}</p></body></html>`,
+    'text/html',
+  );
+}
+
+export function censusRoute(path: string, query: URLSearchParams, options: CensusOptions): Reply {
+  const { apiKey, baseUrl } = options;
   const page = KEY_PAGES[path];
   if (page) return textReply(200, page, 'text/html');
   if (path === `${CENSUS_DATASET}/variables.json`) {
@@ -42,16 +72,17 @@ export function censusRoute(path: string, query: URLSearchParams, apiKey: string
       headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
     };
   }
-  if (path !== CENSUS_DATASET) {
-    return textReply(
-      404,
-      `<html><body><h1>HTTP Status 404 - Not Found</h1><p>${path}</p></body></html>`,
-      'text/html',
-    );
-  }
+  const acsYear = Number(ACS_PATH.exec(path)?.[1]);
+  const published = acsYear >= ACS_FIRST_YEAR && acsYear < Number(options.date.slice(0, 4));
+  if (path !== CENSUS_DATASET && !published) return notFoundPage(path);
   const key = query.get('key');
   if (!key) return keyRedirect(baseUrl, 'missing_key');
   if (key !== apiKey) return keyRedirect(baseUrl, 'invalid_key');
+  const served = (countyStateFips: string) => {
+    const state = geography().stateByFips.get(countyStateFips);
+    return !options.states || (state !== undefined && options.states.has(state.code));
+  };
+  if (published) return acsRoute(acsYear, query, served);
 
   const get = (query.get('get') ?? '').split(',').filter(Boolean);
   if (get.length === 0) return textReply(400, "error: missing 'get' argument");
@@ -85,7 +116,7 @@ export function censusRoute(path: string, query: URLSearchParams, apiKey: string
     const population = countyPopulations(code);
     for (const index of censusRowOrder()) {
       const c = counties[index]!;
-      if (!geo.matchState(c.stateFips) || !geo.matchCounty(c.fips.slice(2))) continue;
+      if (!geo.matchState(c.stateFips) || !geo.matchCounty(c.fips.slice(2)) || !served(c.stateFips)) continue;
       const values: Record<Variable, string> = {
         NAME: `${c.name}, ${stateByFips.get(c.stateFips)!.name}`,
         POP: String(population[index]),
@@ -96,6 +127,11 @@ export function censusRoute(path: string, query: URLSearchParams, apiKey: string
       rows.push([...get.map((v) => values[v as Variable]), c.stateFips, c.fips.slice(2)]);
     }
   }
+  return tableReply(rows);
+}
+
+/** A valid query without data is 204 No Content. */
+function tableReply(rows: string[][]): Reply {
   if (rows.length === 1) return { status: 204, headers: {}, body: '' };
   return {
     status: 200,
@@ -103,6 +139,38 @@ export function censusRoute(path: string, query: URLSearchParams, apiKey: string
     body: censusBody(rows),
     json: true,
   };
+}
+
+const ACS_VARIABLES = ['NAME', 'B01003_001E', 'GEO_ID'] as const;
+
+/**
+ * ACS 5-year total population of a year: the same closed-form county populations as the PEP
+ * endpoint (geo.ts), carried on past 2019 by each state's 2010→2020 trend.
+ */
+function acsRoute(year: number, query: URLSearchParams, served: (stateFips: string) => boolean): Reply {
+  const get = (query.get('get') ?? '').split(',').filter(Boolean);
+  if (get.length === 0) return textReply(400, "error: missing 'get' argument");
+  for (const v of get) {
+    if (!(ACS_VARIABLES as readonly string[]).includes(v))
+      return textReply(400, `error: unknown variable '${v}'`);
+  }
+  const geo = parseGeography(query.get('for'), query.get('in'));
+  if (typeof geo === 'string') return textReply(400, geo);
+  if (geo.level !== 'county') return textReply(400, 'error: The requested resource is not available.');
+  const { counties, stateByFips } = geography();
+  const population = countyPopulations(yearDateCode(year));
+  const rows: string[][] = [[...get, ...geo.columns]];
+  for (const index of censusRowOrder()) {
+    const c = counties[index]!;
+    if (!geo.matchState(c.stateFips) || !geo.matchCounty(c.fips.slice(2)) || !served(c.stateFips)) continue;
+    const values: Record<(typeof ACS_VARIABLES)[number], string> = {
+      NAME: `${c.name}, ${stateByFips.get(c.stateFips)!.name}`,
+      B01003_001E: String(population[index]),
+      GEO_ID: `0500000US${c.fips}`,
+    };
+    rows.push([...get.map((v) => values[v as keyof typeof values]), c.stateFips, c.fips.slice(2)]);
+  }
+  return tableReply(rows);
 }
 
 interface GeoFilter {

@@ -92,6 +92,11 @@ export function dateCodeYear(code: number): number {
   return code <= 3 ? 2010 : 2007 + code;
 }
 
+/** The DATE_CODE whose formula gives a year's July estimate (extended past 2019 for the ACS years). */
+export function yearDateCode(year: number): number {
+  return Math.max(3, year - 2007);
+}
+
 /** A state's total for a DATE_CODE: the 2010 census, then linear to 2020 at July of each year. */
 export function stateTotal(state: State, code: number): number {
   if (code === 1) return state.pop2010;

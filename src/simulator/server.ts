@@ -23,6 +23,8 @@ export interface FaultOptions {
   latencyMs?: number;
   /** A truncated JSON body with status 200 (Yelp and Census data). */
   malformedRate?: number;
+  /** County FIPS codes Yelp answers 400 LOCATION_NOT_FOUND for (search and events), every time. */
+  unlocatableCounties?: string[];
   /** Yelp ids of businesses served without `name` and `coordinates`, every time. */
   brokenBusinessIds?: string[];
   /** Fault decisions are deterministic per (seed, request sequence number). */
@@ -35,6 +37,12 @@ export interface SimulatorOptions {
   /** The simulated day served, 'YYYY-MM-DD' (default today UTC). */
   date?: string;
   searchDepthCap?: 1000 | 240;
+  /** full: the 50 states, then DC, Puerto Rico and the territories; states-only: the 50 states. */
+  statesPage?: 'full' | 'states-only';
+  /** current: reviews' users carry an id; legacy: only name and image_url (older responses). */
+  reviewFormat?: 'current' | 'legacy';
+  /** USPS codes: Census serves only the counties of these states (small, quick test pulls). */
+  censusStates?: string[];
   yelpApiKey?: string;
   censusApiKey?: string;
   /** Yelp calls per simulated day before 429 ACCESS_LIMIT_REACHED. */
@@ -65,6 +73,8 @@ export async function startSimulator(
   const yelp = new YelpApi(world, {
     searchDepthCap: options.searchDepthCap ?? 1000,
     brokenBusinessIds: new Set(faults.brokenBusinessIds ?? []),
+    unlocatableCounties: new Set(faults.unlocatableCounties ?? []),
+    reviewFormat: options.reviewFormat ?? 'current',
   });
   const yelpKey = options.yelpApiKey ?? DEFAULT_YELP_KEY;
   const censusKey = options.censusApiKey ?? DEFAULT_CENSUS_KEY;
@@ -126,8 +136,17 @@ export async function startSimulator(
         "There was an error while running your query.  We've logged the error and we'll correct it ASAP.  Sorry for the inconvenience.",
       );
     }
-    if (path === '/abbreviations.htm') return textReply(200, statesPage(), 'text/html; charset=UTF-8');
-    if (path.startsWith('/data/')) return censusRoute(path, url.searchParams, censusKey, baseUrl);
+    if (path === '/abbreviations.htm') {
+      return textReply(200, statesPage(options.statesPage ?? 'full'), 'text/html; charset=UTF-8');
+    }
+    if (path.startsWith('/data/')) {
+      return censusRoute(path, url.searchParams, {
+        apiKey: censusKey,
+        baseUrl,
+        date,
+        states: options.censusStates ? new Set(options.censusStates) : undefined,
+      });
+    }
     return textReply(404, 'Not Found');
   }
 

@@ -85,7 +85,19 @@ function rows(list: [string, string, string][]): string {
     .join('\n');
 }
 
-export function statesPage(): string {
+function territories(head: string): string {
+  return `    <h2>Washington DC and U.S. Territories</h2>
+    <figure class="wp-block-table"><table class="has-fixed-layout table table-hover">
+      ${head}
+      <tbody>
+${rows(TERRITORIES)}
+      </tbody>
+    </table></figure>
+`;
+}
+
+/** The page; `states-only` leaves out DC, Puerto Rico and the territories, as a real copy may. */
+export function statesPage(kind: 'full' | 'states-only' = 'full'): string {
   const states = geography()
     .states.filter((s) => s.code !== 'DC' && s.code !== 'PR')
     .sort((a, b) => a.name.localeCompare(b.name))
@@ -107,14 +119,7 @@ export function statesPage(): string {
 ${rows(states)}
       </tbody>
     </table>
-    <h2>Washington DC and U.S. Territories</h2>
-    <figure class="wp-block-table"><table class="has-fixed-layout table table-hover">
-      ${head}
-      <tbody>
-${rows(TERRITORIES)}
-      </tbody>
-    </table></figure>
-  </main>
+${kind === 'full' ? territories(head) : ''}  </main>
 </body>
 </html>
 `;

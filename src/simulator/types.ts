@@ -62,7 +62,7 @@ export interface TruthReview {
   url: string;
   text: string;
   rating: number;
-  /** 'YYYY-MM-DD HH:MM:SS' as Yelp. */
+  /** The instant, UTC, as 'YYYY-MM-DD HH:MM:SS' (the API serves it as Pacific wall-clock time). */
   timeCreated: string;
   user: { id: string; profileUrl: string; imageUrl: string | null; name: string };
 }
@@ -80,6 +80,7 @@ export interface TruthEvent {
   isFree: boolean;
   isCanceled: boolean;
   isOfficial: boolean;
+  /** ISO 8601 with the place's offset (the API serves it as Pacific wall-clock time). */
   timeStart: string;
   timeEnd: string | null;
   ticketsUrl: string;

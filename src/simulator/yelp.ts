@@ -3,6 +3,7 @@
  * (docs: /work/shared/reference/source-apis.md §1).
  */
 import { LRUCache } from 'lru-cache';
+import { wallClock, YELP_TIME_ZONE } from '../common/dates.ts';
 import { CATEGORIES, expandCategories } from './categories.ts';
 import { type County, geography } from './geo.ts';
 import { jsonReply, type Reply, YELP_ERRORS } from './reply.ts';
@@ -64,6 +65,15 @@ function normalize(text: string): string {
 export interface YelpOptions {
   searchDepthCap: number;
   brokenBusinessIds: ReadonlySet<string>;
+  /** Counties (FIPS) whose searches answer 400 LOCATION_NOT_FOUND. */
+  unlocatableCounties: ReadonlySet<string>;
+  /** legacy: review users without id and profile_url, as in older responses. */
+  reviewFormat: 'current' | 'legacy';
+}
+
+/** Yelp's time format: Pacific wall-clock time of an instant. */
+export function pacificTime(instant: string): string {
+  return wallClock(new Date(instant), YELP_TIME_ZONE);
 }
 
 type Query = URLSearchParams;
@@ -124,7 +134,9 @@ export class YelpApi {
     if (location !== null && location.trim() !== '') {
       if (location.length > 250)
         return YELP_ERRORS.validation(`'${location}' is too long`, 'location', location);
-      return this.resolver.resolve(location) ?? YELP_ERRORS.locationNotFound();
+      const county = this.resolver.resolve(location);
+      if (!county || this.options.unlocatableCounties.has(county.fips)) return YELP_ERRORS.locationNotFound();
+      return county;
     }
     if (latitude !== null && longitude !== null) {
       const lat = Number(latitude);
@@ -275,7 +287,7 @@ export class YelpApi {
     if (this.world.status(profile, day) === 'unopened') return YELP_ERRORS.businessNotFound();
     const b = this.world.business(profile, day);
     return jsonReply(200, {
-      reviews: this.world.reviews(profile, day, b.alias).map(yelpReviewJson),
+      reviews: this.world.reviews(profile, day, b.alias).map((r) => yelpReviewJson(r, this.options.reviewFormat)),
       total: b.reviewCount,
       possible_languages: ['en'],
     });
@@ -380,20 +392,24 @@ export function yelpBusinessJson(
   return out;
 }
 
-/** A review as /v3/businesses/{id}/reviews serializes it. */
-export function yelpReviewJson(r: TruthReview): Record<string, unknown> {
+/**
+ * A review as /v3/businesses/{id}/reviews serializes it: `time_created` in Pacific time; the
+ * legacy format's user has no id.
+ */
+export function yelpReviewJson(
+  r: TruthReview,
+  format: YelpOptions['reviewFormat'] = 'current',
+): Record<string, unknown> {
   return {
     id: r.id,
     url: r.url,
     text: r.text,
     rating: r.rating,
-    time_created: r.timeCreated,
-    user: {
-      id: r.user.id,
-      profile_url: r.user.profileUrl,
-      image_url: r.user.imageUrl,
-      name: r.user.name,
-    },
+    time_created: pacificTime(`${r.timeCreated.replace(' ', 'T')}Z`),
+    user:
+      format === 'legacy'
+        ? { image_url: r.user.imageUrl, name: r.user.name }
+        : { id: r.user.id, profile_url: r.user.profileUrl, image_url: r.user.imageUrl, name: r.user.name },
   };
 }
 
@@ -416,8 +432,8 @@ export function yelpEventJson(e: TruthEvent): Record<string, unknown> {
     longitude: e.longitude,
     name: e.name,
     tickets_url: e.ticketsUrl,
-    time_end: e.timeEnd,
-    time_start: e.timeStart,
+    time_end: e.timeEnd === null ? null : pacificTime(e.timeEnd),
+    time_start: pacificTime(e.timeStart),
     location: {
       address1: e.address1,
       address2: '',

@@ -5,6 +5,10 @@ import { type QuarantinedRecord, validateRecord } from './quarantine.ts';
 
 /** The Population Estimates dataset the original pulled (reference §2.2). */
 export const CENSUS_DATASET = '/data/2019/pep/population';
+/** County populations: PEP vintage 2019 (2010–2019 by DATE_CODE) or ACS 5-year (a year per request). */
+export type CensusDataset = '2019/pep/population' | 'acs/acs5';
+/** The first ACS year pulled: the PEP vintage covers the years before. */
+const ACS_FIRST_YEAR = 2020;
 
 export interface CensusCounty {
   fips: string;
@@ -42,29 +46,52 @@ const variablesSchema = z.object({
   }),
 });
 
+/** The county table of a Census request; a 204 (valid query, no data) is an error with its cause. */
+async function countyTable(
+  http: SourceHttp,
+  path: string,
+  query: Record<string, string>,
+  expected: string[],
+) {
+  const body = await http.getJson(path, query);
+  if (body === undefined) {
+    throw new SourceError(
+      `census: ${path} answered 204 No Content (no data for this query); check CENSUS_DATASET`,
+    );
+  }
+  const table = tableSchema.safeParse(body);
+  if (!table.success) throw new SourceError(`census: ${path} did not answer an array of rows`);
+  const [header, ...rows] = table.data;
+  if (header!.join() !== expected.join()) {
+    throw new SourceError(`census: unexpected columns ${header!.join(',')} (expected ${expected.join(',')})`);
+  }
+  return rows;
+}
+
+export async function pullCensus(
+  http: SourceHttp,
+  apiKey: string,
+  dataset: CensusDataset = '2019/pep/population',
+  runDate = '2026-01-01',
+): Promise<CensusPull> {
+  return dataset === 'acs/acs5' ? pullAcs(http, apiKey, runDate) : pullPep(http, apiKey);
+}
+
 /**
  * County names and population estimates: `get=NAME,POP,DATE_CODE&for=county:*&in=state:*`,
  * DATE_CODE labels from variables.json. Codes 1 and 2 are the census count and estimates base
  * (not yearly estimates), so only codes above 2 are kept; the year comes from the label.
  */
-export async function pullCensus(http: SourceHttp, apiKey: string): Promise<CensusPull> {
+async function pullPep(http: SourceHttp, apiKey: string): Promise<CensusPull> {
   const variables = variablesSchema.safeParse(await http.getJson(`${CENSUS_DATASET}/variables.json`));
   if (!variables.success) throw new SourceError('census: variables.json has no DATE_CODE labels');
   const labels = variables.data.variables.DATE_CODE.values.item;
-  const table = tableSchema.safeParse(
-    await http.getJson(CENSUS_DATASET, {
-      get: 'NAME,POP,DATE_CODE',
-      for: 'county:*',
-      in: 'state:*',
-      key: apiKey,
-    }),
+  const rows = await countyTable(
+    http,
+    CENSUS_DATASET,
+    { get: 'NAME,POP,DATE_CODE', for: 'county:*', in: 'state:*', key: apiKey },
+    ['NAME', 'POP', 'DATE_CODE', 'state', 'county'],
   );
-  if (!table.success) throw new SourceError('census: the county table is not an array of rows');
-  const [header, ...rows] = table.data;
-  const expected = ['NAME', 'POP', 'DATE_CODE', 'state', 'county'];
-  if (header!.join() !== expected.join()) {
-    throw new SourceError(`census: unexpected columns ${header!.join(',')} (expected ${expected.join(',')})`);
-  }
   const counties = new Map<string, CensusCounty>();
   // One estimate per county and year: the latest DATE_CODE wins if a year repeats.
   const population = new Map<string, CensusPopulation & { code: number }>();
@@ -72,7 +99,7 @@ export async function pullCensus(http: SourceHttp, apiKey: string): Promise<Cens
   for (const raw of rows) {
     const checked = validateRecord(rowSchema, 'county', raw);
     if (!checked.ok) {
-      quarantined.push({ ...checked.quarantined, key: keyOf(raw) });
+      quarantined.push({ ...checked.quarantined, key: keyOf(raw, 3) });
       continue;
     }
     const [name, pop, dateCode, stateFips, countyFips] = checked.value;
@@ -84,8 +111,7 @@ export async function pullCensus(http: SourceHttp, apiKey: string): Promise<Cens
       quarantined.push({ entity: 'county', key: fips, reason: `unknown DATE_CODE ${dateCode}`, record: raw });
       continue;
     }
-    const comma = name.lastIndexOf(', ');
-    counties.set(fips, { fips, name: name.slice(0, comma), stateFips, stateName: name.slice(comma + 2) });
+    counties.set(fips, countyOf(fips, name, stateFips));
     const key = `${fips}:${year}`;
     const previous = population.get(key);
     if (!previous || previous.code < code) {
@@ -99,6 +125,55 @@ export async function pullCensus(http: SourceHttp, apiKey: string): Promise<Cens
   };
 }
 
-function keyOf(row: unknown): string {
-  return Array.isArray(row) && row.length >= 5 ? `${row[3]}${row[4]}` : '';
+const acsRowSchema = z.tuple([
+  z.string().regex(/^[^,]+, .+$/, 'NAME is "County, State"'),
+  z.string().regex(/^\d+$/, 'B01003_001E is a whole number'),
+  z.string().regex(/^\d{2}$/, 'state is 2 digits'),
+  z.string().regex(/^\d{3}$/, 'county is 3 digits'),
+]);
+
+/**
+ * ACS 5-year total population (B01003_001E), one request per year: the year is in the path. A
+ * 5-year table for year Y is published late in Y+1, so the years run to the run date's year − 2.
+ * County names come from the latest year.
+ */
+async function pullAcs(http: SourceHttp, apiKey: string, runDate: string): Promise<CensusPull> {
+  const last = Number(runDate.slice(0, 4)) - 2;
+  const counties = new Map<string, CensusCounty>();
+  const population: CensusPopulation[] = [];
+  const quarantined: QuarantinedRecord[] = [];
+  for (let year = Math.min(ACS_FIRST_YEAR, last); year <= last; year++) {
+    const rows = await countyTable(
+      http,
+      `/data/${year}/acs/acs5`,
+      { get: 'NAME,B01003_001E', for: 'county:*', in: 'state:*', key: apiKey },
+      ['NAME', 'B01003_001E', 'state', 'county'],
+    );
+    for (const raw of rows) {
+      const checked = validateRecord(acsRowSchema, 'county', raw);
+      if (!checked.ok) {
+        quarantined.push({ ...checked.quarantined, key: keyOf(raw, 2) });
+        continue;
+      }
+      const [name, pop, stateFips, countyFips] = checked.value;
+      const fips = stateFips + countyFips;
+      counties.set(fips, countyOf(fips, name, stateFips));
+      population.push({ countyFips: fips, year, population: Number(pop) });
+    }
+  }
+  return {
+    counties: [...counties.values()].sort((a, b) => a.fips.localeCompare(b.fips)),
+    population,
+    quarantined,
+  };
+}
+
+function countyOf(fips: string, name: string, stateFips: string): CensusCounty {
+  const comma = name.lastIndexOf(', ');
+  return { fips, name: name.slice(0, comma), stateFips, stateName: name.slice(comma + 2) };
+}
+
+/** The FIPS code of a raw row whose state column is at `at`. */
+function keyOf(row: unknown, at: number): string {
+  return Array.isArray(row) && row.length >= at + 2 ? `${row[at]}${row[at + 1]}` : '';
 }

@@ -32,6 +32,7 @@ export async function sourceEndpoints(ctx: TaskContext): Promise<SourceEndpoints
         seed: settings.simSeed,
         date: ctx.runDate,
         searchDepthCap: settings.yelpSearchDepth === 240 ? 240 : 1000,
+        statesPage: settings.simStatesPage,
       });
       ctx.log.info({ url: server.url, businesses: settings.simBusinesses }, 'started the source simulator');
       return { value: server, dispose: () => server.close() };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { z } from 'zod';
-import { CancelledError, errorMessage, SourceError } from '../common/errors.ts';
+import { CancelledError, ConfigError, errorMessage, SourceError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import { backoffDelay } from '../orchestrator/runner.ts';
 
@@ -41,6 +41,8 @@ export interface HttpOptions {
   maxAttempts: number;
   /** First retry delay; doubles each attempt, with jitter. */
   backoffMs: number;
+  /** The setting holding this source's key, named when the source refuses it (401/403). */
+  keySetting?: string;
   /** Stop (PullStoppedError) once this many requests were sent; default none. */
   callLimit?: number;
   signal?: AbortSignal;
@@ -64,7 +66,7 @@ export class SourceHttp {
   private readonly waiting: (() => void)[] = [];
   private tokens: number;
   private lastRefill = Date.now();
-  private stopped: PullStoppedError | undefined;
+  private stopped: PullStoppedError | ConfigError | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: HttpOptions) {
@@ -148,6 +150,17 @@ export class SourceHttp {
       };
     }
     if (status === 200 || status === 204) {
+      // An HTML page where JSON was asked for (Census: "Invalid Key" with status 200) is not garbled.
+      if (schema && /^\s*</.test(text)) {
+        const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+        return {
+          ok: false,
+          retryable: false,
+          status,
+          code: 'HTML_BODY',
+          message: `answered an HTML page${title ? ` ("${title}")` : ''} instead of JSON${this.options.keySetting ? `; check ${this.options.keySetting}` : ''}`,
+        };
+      }
       if (schema && text !== '') {
         let body: unknown;
         try {
@@ -179,6 +192,17 @@ export class SourceHttp {
       throw this.stopped;
     }
     const location = headers.location ? ` (redirected to ${headers.location})` : '';
+    // A refused key stops the whole pull at once: no retry, no other request can succeed.
+    const keyRefused =
+      status === 401 ||
+      (status === 403 && code !== 'BUSINESS_UNAVAILABLE') ||
+      headers['x-datawebapi-keyerror'] !== undefined;
+    if (keyRefused && this.options.keySetting) {
+      this.stopped = new ConfigError(
+        `${this.options.name}: the API key was refused (HTTP ${status} ${code}${location}${errorDescription(text)}); set ${this.options.keySetting} to a valid key`,
+      );
+      throw this.stopped;
+    }
     return {
       ok: false,
       retryable: RETRYABLE_STATUS.has(status),

@@ -1,16 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
-import { SourceError } from '../common/errors.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Task, TaskContext } from '../orchestrator/graph.ts';
 import { type CensusCounty, type CensusPopulation, pullCensus } from './census.ts';
+import { CoverageLedger, type CoverageReport } from './coverage.ts';
 import { sourceEndpoints, sourceHttp } from './endpoints.ts';
 import type { QuarantinedRecord } from './quarantine.ts';
 import { hasFile, rawDir, readAllJsonLines, writeJsonLines } from './raw-store.ts';
-import { pullStates, type StateAbbreviation } from './states.ts';
+import { mergeStates, pullStates, type StateAbbreviation } from './states.ts';
 import { YelpClient } from './yelp.ts';
-import { pullYelp, type YelpCounty, type YelpMode } from './yelp-pull.ts';
+import { failuresFile, pullYelp, type YelpCounty, type YelpMode } from './yelp-pull.ts';
 
 /** The original's `test` pull stopped at 300 calls. */
 export const TEST_MODE_CALLS = 300;
@@ -19,7 +17,7 @@ export type CensusLine =
   | ({ t: 'county' } & CensusCounty)
   | ({ t: 'population' } & CensusPopulation)
   | ({ t: 'quarantine' } & QuarantinedRecord);
-export type StatesLine = { t: 'state' } & StateAbbreviation;
+export type StatesLine = ({ t: 'state' } & StateAbbreviation) | ({ t: 'quarantine' } & QuarantinedRecord);
 
 export const censusFile = (settings: Pick<Settings, 'stateDir'>, date: string) =>
   path.join(rawDir(settings, 'census', date), 'census.jsonl.gz');
@@ -35,8 +33,8 @@ export const extractCensusTask: Task = {
     const file = censusFile(ctx.settings, ctx.runDate);
     if (hasFile(file)) return cachedOutcome(file);
     const { census } = await sourceEndpoints(ctx);
-    const http = sourceHttp(ctx, 'census', census);
-    const pulled = await pullCensus(http, census.apiKey);
+    const http = sourceHttp(ctx, 'census', census, { keySetting: 'CENSUS_API_KEY' });
+    const pulled = await pullCensus(http, census.apiKey, ctx.settings.censusDataset, ctx.runDate);
     const rows = await writeJsonLines(file, [
       ...pulled.counties.map((c) => ({ t: 'county', ...c })),
       ...pulled.population.map((p) => ({ t: 'population', ...p })),
@@ -66,12 +64,22 @@ export const extractStatesTask: Task = {
     const { statesPage } = await sourceEndpoints(ctx);
     const url = new URL(statesPage.url);
     const http = sourceHttp(ctx, 'states', { baseUrl: url.origin, simulated: statesPage.simulated });
-    const states = await pullStates(http, url.pathname + url.search);
-    const rows = await writeJsonLines(
-      file,
-      states.map((s) => ({ t: 'state', ...s })),
-    );
-    return { rows, details: { calls: http.calls, retries: http.retries, states: states.length } };
+    const page = await pullStates(http, url.pathname + url.search);
+    const { states, quarantined } = mergeStates(page);
+    const rows = await writeJsonLines(file, [
+      ...states.map((s) => ({ t: 'state', ...s })),
+      ...quarantined.map((q) => ({ t: 'quarantine', ...q })),
+    ]);
+    return {
+      rows,
+      details: {
+        calls: http.calls,
+        retries: http.retries,
+        onPage: page.length,
+        states: states.length,
+        quarantined: quarantined.length,
+      },
+    };
   },
 };
 
@@ -82,67 +90,101 @@ export const extractYelpTask: Task = {
   dependsOn: ['migrate', 'extract_census', 'extract_states'],
   description: 'Pull businesses per county (and categories, reviews, events) from Yelp Fusion',
   async run(ctx) {
-    const dir = rawDir(ctx.settings, 'yelp', ctx.runDate);
-    const mode = await resolveMode(ctx, dir);
+    const test = ctx.settings.extractMode === 'test';
+    const dir = yelpRawDir(ctx.settings, ctx.runDate);
     const counties = await yelpCounties(ctx.settings, ctx.runDate);
+    const byFips = new Map(counties.map((c) => [c.fips, c]));
+    const allFips = counties.map((c) => c.fips);
+    const ledger = new CoverageLedger(ctx.database);
+    // A test pull is kept apart: its own raw folder and checkpoints, no ledger entries.
+    const plan = test ? undefined : await ledger.plan(ctx.runDate, allFips);
     const { yelp } = await sourceEndpoints(ctx);
     const http = sourceHttp(ctx, 'yelp', yelp, {
       headers: { authorization: `Bearer ${yelp.apiKey}` },
-      callLimit: mode === 'test' ? TEST_MODE_CALLS : undefined,
+      keySetting: 'YELP_API_KEY',
+      callLimit: test ? TEST_MODE_CALLS : undefined,
     });
     const client = new YelpClient(http, ctx.settings.yelpSearchDepth);
+    const { extractMode: setting } = ctx.settings;
+    // auto: a county gets its full first pull (businesses, reviews, events) until the ledger has it.
+    const modeOf = (fips: string): YelpMode =>
+      setting !== 'auto' ? (setting as YelpMode) : plan?.fullyPulled.has(fips) ? 'daily' : 'full';
     const summary = await pullYelp({
       client,
-      counties,
-      mode,
+      counties: plan ? plan.pending.map((fips) => byFips.get(fips)!) : counties,
+      modeOf,
       dir,
+      checkpointDir: path.join(path.dirname(dir), 'checkpoints'),
       known: await knownBusinesses(ctx),
       concurrency: ctx.settings.extractConcurrency,
       log: ctx.log,
     });
     if (summary.stopped) ctx.log.warn(`yelp pull stopped early: ${summary.stopped}`);
-    if (summary.countiesFailed > 0) {
-      throw new SourceError(
-        `yelp: ${summary.countiesFailed} of ${counties.length} counties failed after retries; the ${summary.countiesPulled} pulled are kept and a re-run resumes the rest`,
-      );
-    }
-    const { stopped, ...counts } = summary;
-    return {
-      rows: summary.businesses + summary.reviews + summary.events,
-      details: {
-        mode,
-        calls: http.calls,
-        retries: http.retries,
-        ...counts,
-        ...(stopped ? { stopped } : {}),
-      },
+    const { stopped, entries, ...counts } = summary;
+    const modes = [...new Set(entries.map((e) => e.mode))].sort();
+    const details: Record<string, number | string> = {
+      mode: test ? 'test' : modes.length > 0 ? modes.join('+') : 'none',
+      calls: http.calls,
+      retries: http.retries,
+      ...counts,
+      ...(stopped ? { stopped } : {}),
     };
+    const rows = summary.businesses + summary.reviews + summary.events;
+    if (!plan) return { rows, details };
+
+    await ledger.record(ctx.runDate, entries);
+    const coverage = await ledger.report(ctx.runDate, allFips);
+    // A failed county has no raw file: its reason reaches ops.quarantine through this one.
+    await writeJsonLines(
+      failuresFile(dir),
+      coverage.failed.map((f) => ({
+        t: 'quarantine',
+        entity: 'county',
+        key: f.fips,
+        reason: `yelp search failed: ${f.reason}`,
+        record: byFips.get(f.fips) ?? null,
+      })),
+    );
+    Object.assign(details, {
+      coverage: `${coverage.pulled}/${coverage.counties}`,
+      notYetPulled: coverage.notYetPulled,
+      failedCounties: coverage.failed.length,
+      passStarted: coverage.passStarted,
+    });
+    return { rows, details, partial: coveragePartial(coverage, stopped) };
   },
 };
 
 export const sourceTasks: Task[] = [extractCensusTask, extractStatesTask, extractYelpTask];
 
+/** Where a date's Yelp pull is kept; a test pull has its own folder, never read by a real one. */
+export function yelpRawDir(settings: Pick<Settings, 'stateDir' | 'extractMode'>, date: string): string {
+  return rawDir(settings, settings.extractMode === 'test' ? 'yelp-test' : 'yelp', date);
+}
+
+/** Why a pull is incomplete, in one line; undefined when the pass is done without failures. */
+function coveragePartial(coverage: CoverageReport, stopped: string | undefined): string | undefined {
+  if (coverage.notYetPulled === 0 && coverage.failed.length === 0) return undefined;
+  const failed = coverage.failed
+    .slice(0, 3)
+    .map((f) => `${f.fips} (${f.reason})`)
+    .join(', ');
+  return [
+    `${coverage.pulled} of ${coverage.counties} counties pulled since ${coverage.passStarted}`,
+    coverage.notYetPulled > 0
+      ? `${coverage.notYetPulled} not yet pulled${stopped ? ` (${stopped})` : ''}`
+      : '',
+    coverage.failed.length > 0
+      ? `${coverage.failed.length} failed: ${failed}${coverage.failed.length > 3 ? ', …' : ''}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 async function cachedOutcome(file: string) {
   const rows = (await readAllJsonLines(file)).length;
   return { rows, details: { calls: 0, cached: 'yes' } };
-}
-
-/**
- * `auto`: the first day (no business yet) is a full pull, every later day a daily one. The mode a
- * date's pull started with is kept beside it, so a resumed pull goes on the way it began.
- */
-async function resolveMode(ctx: TaskContext, dir: string): Promise<YelpMode> {
-  const setting = ctx.settings.extractMode;
-  if (setting === 'full' || setting === 'daily' || setting === 'test') return setting;
-  const file = path.join(dir, 'mode.json');
-  if (hasFile(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { mode: YelpMode }).mode;
-  const { rows } = await sql<{ any: boolean }>`select exists (select 1 from business) as any`.execute(
-    ctx.database.db,
-  );
-  const mode: YelpMode = rows[0]?.any ? 'daily' : 'full';
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, JSON.stringify({ mode }));
-  return mode;
 }
 
 /** Census counties with their state's USPS code ("Autauga County, AL"). */
@@ -152,7 +194,9 @@ export async function yelpCounties(
 ): Promise<YelpCounty[]> {
   const census = await readAllJsonLines<CensusLine>(censusFile(settings, date));
   const states = await readAllJsonLines<StatesLine>(statesFile(settings, date));
-  const codeByName = new Map(states.map((s) => [s.name.toLowerCase(), s.code]));
+  const codeByName = new Map(
+    states.flatMap((s) => (s.t === 'state' ? [[s.name.toLowerCase(), s.code] as const] : [])),
+  );
   const counties: YelpCounty[] = [];
   for (const line of census) {
     if (line.t !== 'county') continue;

@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { errorMessage, SourceError } from '../common/errors.ts';
+import { ConfigError, errorMessage, SourceError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
-import { PullStoppedError } from './http.ts';
+import type { CoverageEntry } from './coverage.ts';
+import { PullStoppedError, SourceHttpError } from './http.ts';
 import type { QuarantinedRecord } from './quarantine.ts';
 import { hasFile, readAllJsonLines, writeJsonLines } from './raw-store.ts';
 import type { YelpClient } from './yelp.ts';
@@ -30,10 +32,14 @@ export type CategoryLine = { t: 'category'; r: unknown } | ({ t: 'quarantine' } 
 
 export interface YelpPullOptions {
   client: YelpClient;
+  /** The counties to pull, in the order to pull them. */
   counties: readonly YelpCounty[];
-  mode: YelpMode;
+  /** The pull each county gets: full until the county had its full first pull, then daily. */
+  modeOf: (fips: string) => YelpMode;
   /** `<stateDir>/raw/yelp/<date>`. */
   dir: string;
+  /** Where a county cut short by the quota keeps the answers it already has (any date). */
+  checkpointDir: string;
   /** Open businesses already in the database, by the county they were found under. */
   known: ReadonlyMap<string, readonly string[]>;
   concurrency: number;
@@ -51,19 +57,35 @@ export interface YelpPullSummary {
   quarantined: number;
   /** Why the pull stopped early (quota, call limit), if it did. */
   stopped?: string;
+  /** Each county pulled or failed by this pull, for the coverage ledger. */
+  entries: CoverageEntry[];
 }
 
 export const countyFile = (dir: string, fips: string) => path.join(dir, 'counties', `${fips}.jsonl.gz`);
 export const categoriesFile = (dir: string) => path.join(dir, 'categories.jsonl.gz');
+/** The quarantine lines of the counties that failed on a date (rewritten by every pull of it). */
+export const failuresFile = (dir: string) => path.join(dir, 'failures.jsonl.gz');
+const checkpointFile = (dir: string, fips: string) => path.join(dir, `${fips}.jsonl.gz`);
+
+/**
+ * 400 (LOCATION_NOT_FOUND, VALIDATION_ERROR) and 404 say the request itself is wrong: retrying
+ * cannot help, so the county is failed for good on that date (and tried again by a later pass).
+ */
+function isPermanent(error: unknown): error is SourceHttpError {
+  return error instanceof SourceHttpError && (error.status === 400 || error.status === 404);
+}
 
 /**
  * Pulls every county into its own raw file. A county's file is written only once all of its
  * calls succeeded, so it is also the checkpoint: a crashed or quota-stopped pull, run again,
- * skips the counties it already has and calls the API only for the rest.
+ * skips the counties it already has and calls the API only for the rest; a county the quota cut
+ * short keeps the answers it got (page by page) and asks only for the others when it resumes.
+ * A county Yelp rejects (permanent error) or that keeps failing is recorded and the pull goes on;
+ * a refused key (ConfigError) stops everything at once.
  */
 export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummary> {
   const log = options.log ?? silentLogger;
-  const { client, dir, mode } = options;
+  const { client, dir, modeOf } = options;
   const summary: YelpPullSummary = {
     countiesPulled: 0,
     countiesCached: 0,
@@ -73,6 +95,7 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
     events: 0,
     closed: 0,
     quarantined: 0,
+    entries: [],
   };
   try {
     const topCategories = await loadCategories(client, dir);
@@ -80,6 +103,12 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
     const pending = options.counties.filter((county) => {
       if (!hasFile(countyFile(dir, county.fips))) return true;
       summary.countiesCached++;
+      summary.entries.push({
+        fips: county.fips,
+        status: 'pulled',
+        mode: ledgerMode(modeOf(county.fips)),
+        calls: 0,
+      });
       return false;
     });
     let next = 0;
@@ -87,10 +116,23 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
     const worker = async () => {
       while (next < pending.length && !summary.stopped) {
         const county = pending[next++]!;
+        const mode = modeOf(county.fips);
+        const checkpoint = checkpointFile(options.checkpointDir, county.fips);
+        const cache = new Map<string, unknown>(
+          hasFile(checkpoint) ? await readAllJsonLines<[string, unknown]>(checkpoint) : [],
+        );
+        const countyClient = client.replaying(cache);
         try {
-          const lines = await pullCounty(client, county, mode, topCategories, options.known, knownIds);
+          const lines = await pullCounty(countyClient, county, mode, topCategories, options.known, knownIds);
           await writeJsonLines(countyFile(dir, county.fips), lines);
+          rmSync(checkpoint, { force: true });
           summary.countiesPulled++;
+          summary.entries.push({
+            fips: county.fips,
+            status: 'pulled',
+            mode: ledgerMode(mode),
+            calls: countyClient.calls,
+          });
           for (const line of lines) {
             if (line.t === 'business') summary.businesses++;
             else if (line.t === 'review') summary.reviews++;
@@ -101,13 +143,25 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
         } catch (error) {
           if (error instanceof PullStoppedError) {
             summary.stopped ??= error.message;
+            if (cache.size > 0) await writeJsonLines(checkpoint, cache.entries());
             return;
           }
-          if (!(error instanceof SourceError)) throw error;
+          if (error instanceof ConfigError || !(error instanceof SourceError)) throw error;
           summary.countiesFailed++;
+          const permanent = isPermanent(error);
+          summary.entries.push({
+            fips: county.fips,
+            status: 'failed',
+            mode: ledgerMode(mode),
+            reason: errorMessage(error),
+            permanent,
+            calls: countyClient.calls,
+          });
           log.warn(
             { county: county.fips, err: errorMessage(error) },
-            'county pull failed; a re-run resumes it',
+            permanent
+              ? 'county rejected by Yelp; a later pass tries it again'
+              : 'county pull failed; a re-run resumes it',
           );
         }
         if (Date.now() - lastLog > 5000) {
@@ -125,6 +179,11 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
     summary.stopped ??= error.message;
   }
   return summary;
+}
+
+/** The ledger keeps real pulls only; a test pull never reaches it. */
+function ledgerMode(mode: YelpMode): 'full' | 'daily' {
+  return mode === 'daily' ? 'daily' : 'full';
 }
 
 /** The category list (pulled once per date); returns the top-level aliases used to split searches. */

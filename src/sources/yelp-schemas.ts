@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { fromWallClock, YELP_TIME_ZONE } from '../common/dates.ts';
 
 /** Yelp Fusion v3 records as the API sends them (source-apis.md §1.3–1.5). */
 
@@ -39,14 +41,40 @@ export const yelpReviewSchema = z.object({
   text: z.string().nullable().optional(),
   rating: z.number().int().min(1).max(5),
   time_created: z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/),
+  // Older responses carry no user id (only name and image_url): see reviewUserKey.
   user: z.object({
-    id: z.string().min(1),
+    id: z.string().min(1).optional(),
     profile_url: z.string().nullable().optional(),
     image_url: z.string().nullable().optional(),
     name: z.string().nullable().optional(),
   }),
 });
 export type YelpReview = z.infer<typeof yelpReviewSchema>;
+
+/** Marks a user key Gourmand derived (the response had no user id), never a Yelp id. */
+export const DERIVED_USER_PREFIX = 'derived:';
+
+/**
+ * The user key of a review: Yelp's user id, or for the older format a stable key derived from
+ * the name and image URL (the same person gets the same key on every pull), prefixed `derived:`.
+ */
+export function reviewUserKey(user: YelpReview['user']): string {
+  if (user.id) return user.id;
+  const digest = createHash('sha256')
+    .update(`${user.name ?? ''}\n${user.image_url ?? ''}`)
+    .digest('base64url');
+  return `${DERIVED_USER_PREFIX}${digest.slice(0, 22)}`;
+}
+
+/**
+ * Yelp's review and event times as UTC ISO instants. Yelp sends Pacific wall-clock time
+ * ('YYYY-MM-DD HH:MM:SS', no offset); a time that carries its own offset is taken as it is.
+ */
+export function yelpTimeToUtc(value: string | null | undefined): string | null {
+  if (!value) return null;
+  if (/(Z|[+-]\d{2}:?\d{2})$/.test(value)) return new Date(value).toISOString();
+  return fromWallClock(value, YELP_TIME_ZONE).toISOString();
+}
 
 export const yelpEventSchema = z.object({
   id: z.string().min(1),

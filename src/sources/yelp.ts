@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type SourceHttp, SourceHttpError } from './http.ts';
+import { SourceHttpError } from './http.ts';
 import { type QuarantinedRecord, validateRecord } from './quarantine.ts';
 import {
   categoriesSchema,
@@ -33,6 +33,43 @@ interface SearchFilter {
   price?: number;
 }
 
+/** What the client needs of its HTTP side (a SourceHttp, or one replaying a checkpoint). */
+export interface JsonSource {
+  readonly calls: number;
+  getJson<T>(
+    path: string,
+    query?: Record<string, string | number | undefined>,
+    schema?: z.ZodType<T>,
+  ): Promise<T>;
+}
+
+/**
+ * Answers already received (a county's checkpoint) are replayed instead of asked again; each new
+ * answer is added to the map, which the pull saves when the quota cuts the county short.
+ */
+class ReplayingSource implements JsonSource {
+  calls = 0;
+  constructor(
+    private readonly http: JsonSource,
+    private readonly answers: Map<string, unknown>,
+  ) {}
+
+  async getJson<T>(
+    path: string,
+    query: Record<string, string | number | undefined> = {},
+    schema?: z.ZodType<T>,
+  ) {
+    const key = `${path}?${new URLSearchParams(
+      Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+    )}`;
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    this.calls++;
+    const body = await this.http.getJson(path, query, schema);
+    this.answers.set(key, body);
+    return body;
+  }
+}
+
 /**
  * Yelp Fusion v3: search, reviews, events, business details and the category list. Search
  * results stop at a depth cap (limit + offset ≤ 1000, or 240 today), so a location with more
@@ -40,12 +77,17 @@ interface SearchFilter {
  */
 export class YelpClient {
   constructor(
-    private readonly http: SourceHttp,
+    private readonly http: JsonSource,
     private readonly depthCap: number,
   ) {}
 
   get calls(): number {
     return this.http.calls;
+  }
+
+  /** The same client, replaying `answers` (request → body) and adding the new ones to it. */
+  replaying(answers: Map<string, unknown>): YelpClient {
+    return new YelpClient(new ReplayingSource(this.http, answers), this.depthCap);
   }
 
   async categories(): Promise<{ categories: unknown[]; quarantined: QuarantinedRecord[] }> {

@@ -38,7 +38,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;white-spac
 th{font-weight:600;color:#5a6275}.num{text-align:right;font-variant-numeric:tabular-nums}
 .bar{width:35%}.bar span{display:block;height:10px;background:#e0563b;border-radius:3px}
 .kpis{display:flex;gap:28px}.kpi b{display:block;font-size:22px}
-.status-succeeded{color:#1b7f3b}.status-failed{color:#c0392b;font-weight:600}.status-running{color:#b7791f}.status-cancelled{color:#777}
+.status-succeeded{color:#1b7f3b}.status-failed{color:#c0392b;font-weight:600}.status-running{color:#b7791f}.status-cancelled{color:#777}.status-partial{color:#b7791f;font-weight:600}
 `;
 
 export function renderDashboard(data: DashboardData): string {

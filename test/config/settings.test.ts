@@ -30,6 +30,8 @@ const badValues: Record<string, string> = {
   SIM_SEED: '1.5',
   EXTRACT_CONCURRENCY: '1000',
   EXTRACT_MODE: 'weekly',
+  CENSUS_DATASET: 'pep/2023',
+  SIM_STATES_PAGE: 'none',
   SOURCE_RATE_PER_SECOND: '0',
   SOURCE_TIMEOUT_MS: '0',
   SOURCE_ATTEMPTS: '31',

@@ -129,4 +129,45 @@ describe.each(databaseBackends)('scheduler on %s', (backend) => {
       if (second !== database) await second.close();
     }
   });
+
+  it('resumes a partial date first at every tick, and goes on to the later dates after it', async () => {
+    // A pull that completes on its second try, like a quota-limited pass finishing the next day.
+    const tries = new Map<string, number>();
+    const pull: Task = {
+      name: 'pull',
+      dependsOn: [],
+      async run(ctx) {
+        const n = (tries.get(ctx.runDate) ?? 0) + 1;
+        tries.set(ctx.runDate, n);
+        return {
+          rows: 1,
+          partial: ctx.runDate === '2026-09-01' && n === 1 ? '3 counties not yet pulled' : undefined,
+        };
+      },
+    };
+    const s = settings({ SCHEDULE_CATCHUP_DAYS: '2' });
+    const controller = new AbortController();
+    const { clock } = fakeClock('2026-09-02T13:00:00Z', controller, 2);
+    await new Scheduler({
+      settings: s,
+      database,
+      log: silentLogger,
+      clock,
+      runDate: (date) => runGraph({ graph: [pull], runDate: date, settings: s, database, log: silentLogger }),
+    }).start(controller.signal);
+    // First tick: 09-01 partial, 09-02 still runs; the next firing (09-03) resumes 09-01 before 09-03.
+    expect(await runsBetween('2026-09-01', '2026-09-03')).toEqual([
+      { run_date: '2026-09-01', status: 'partial', executor: 'in-process' },
+      { run_date: '2026-09-02', status: 'succeeded', executor: 'in-process' },
+      { run_date: '2026-09-01', status: 'succeeded', executor: 'in-process' },
+      { run_date: '2026-09-03', status: 'succeeded', executor: 'in-process' },
+    ]);
+    const [run] = await database.db
+      .selectFrom('ops.pipeline_run')
+      .select('error')
+      .where('run_date', '=', '2026-09-01')
+      .where('status', '=', 'partial')
+      .execute();
+    expect(run!.error).toBe('partial: pull: 3 counties not yet pulled');
+  });
 });

@@ -4,6 +4,8 @@ import type { Task } from '../../src/orchestrator/graph.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import { alertHooks, WebhookNotifier } from '../../src/quality/alerts.ts';
 import { recordCheckResults } from '../../src/quality/check-log.ts';
+import { pipelineMetrics } from '../../src/quality/metrics.ts';
+import { statusReport } from '../../src/quality/status.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import { testSettings } from '../support/settings.ts';
 import { startReceiver, unreachableUrl } from './webhook-receiver.ts';
@@ -118,6 +120,90 @@ describe.each(databaseBackends)('alerts on %s', (backend) => {
       expect(JSON.stringify(receiver.requests[0]!.body.blocks)).toContain(
         '*Task* `load_yelp` failed after 3 attempt(s): quota exceeded (call 3)',
       );
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('alerts once when a run ends partial, with what its pull is missing; /metrics and status show the coverage', async () => {
+    const receiver = await startReceiver();
+    try {
+      const settings = testSettings(alertEnv(receiver.url));
+      const pull: Task = {
+        name: 'extract_yelp',
+        dependsOn: [],
+        async run() {
+          return { rows: 1, partial: '40 of 87 counties pulled since 2026-03-03; 47 not yet pulled' };
+        },
+      };
+      const summary = await runGraph({
+        graph: [pull],
+        runDate: '2026-03-03',
+        settings,
+        database,
+        log: silentLogger,
+        hooks: alertHooks(settings, database, silentLogger),
+      });
+      expect(summary.status).toBe('partial');
+      expect(receiver.requests).toHaveLength(1);
+      expect(receiver.requests[0]!.body.text).toBe(
+        `Gourmand run ${summary.runId} for 2026-03-03: run ended partial`,
+      );
+      expect(JSON.stringify(receiver.requests[0]!.body.blocks)).toContain(
+        '*Partial* partial: extract_yelp: 40 of 87 counties pulled since 2026-03-03; 47 not yet pulled',
+      );
+      // The ledger as a real pull leaves it: 2 counties pulled in the pass, one failed on its latest date.
+      await database.db
+        .insertInto('ops.coverage_pass')
+        .values({ source: 'yelp', pass_started: '2026-03-03', start_after: null })
+        .execute();
+      await database.db
+        .insertInto('ops.coverage')
+        .values([
+          {
+            source: 'yelp',
+            run_date: '2026-03-03',
+            county_fips: '11001',
+            status: 'pulled',
+            mode: 'full',
+            reason: null,
+          },
+          {
+            source: 'yelp',
+            run_date: '2026-03-03',
+            county_fips: '10001',
+            status: 'failed',
+            mode: 'full',
+            reason: 'HTTP 400 LOCATION_NOT_FOUND',
+          },
+          {
+            source: 'yelp',
+            run_date: '2026-03-02',
+            county_fips: '10003',
+            status: 'pulled',
+            mode: 'full',
+            reason: null,
+          },
+        ])
+        .execute();
+      const metrics = await pipelineMetrics(database).metrics();
+      expect(metrics).toContain('gourmand_coverage_counties{source="yelp",state="pulled"} 1');
+      expect(metrics).toContain('gourmand_coverage_counties{source="yelp",state="failed"} 1');
+      expect(metrics).toContain('gourmand_pipeline_runs{status="partial"} 1');
+      const report = await statusReport(database);
+      expect(report.coverage).toEqual([
+        expect.objectContaining({
+          source: 'yelp',
+          pass_started: '2026-03-03',
+          pulled: 1,
+          failed: 1,
+          oldest_pull: '2026-03-02',
+        }),
+      ]);
+      expect(report.runs[0]).toMatchObject({
+        status: 'partial',
+        error: expect.stringContaining('47 not yet pulled'),
+      });
     } finally {
       await receiver.close();
     }

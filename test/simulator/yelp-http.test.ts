@@ -52,6 +52,10 @@ async function searchAll(countyFips: string, pageSize: number, params: Record<st
   return { businesses: seen, total };
 }
 
+/** Yelp serves times as Pacific wall-clock time; the truth holds instants (sv-SE formats YYYY-MM-DD HH:MM:SS). */
+const pacific = (instant: string) =>
+  new Date(instant).toLocaleString('sv-SE', { timeZone: 'America/Los_Angeles' });
+
 describe('Yelp search', () => {
   it('pages through exactly the truth businesses of a county, in Yelp shape', async () => {
     for (const [fips, expected] of busiestCounties().slice(0, 3)) {
@@ -317,7 +321,16 @@ describe('Yelp details, reviews, events, categories', () => {
       const expected = truth.reviews.filter((r) => r.businessId === b.id);
       expect(
         body.reviews.map((r: Json) => [r.id, r.url, r.text, r.rating, r.time_created, Object.values(r.user)]),
-      ).toEqual(expected.map((r) => [r.id, r.url, r.text, r.rating, r.timeCreated, Object.values(r.user)]));
+      ).toEqual(
+        expected.map((r) => [
+          r.id,
+          r.url,
+          r.text,
+          r.rating,
+          pacific(`${r.timeCreated.replace(' ', 'T')}Z`),
+          Object.values(r.user),
+        ]),
+      );
       for (const r of body.reviews) {
         expect(Object.keys(r)).toEqual(['id', 'url', 'text', 'rating', 'time_created', 'user']);
         expect(Object.keys(r.user)).toEqual(['id', 'profile_url', 'image_url', 'name']);
@@ -340,7 +353,7 @@ describe('Yelp details, reviews, events, categories', () => {
           name: expected[i]!.name,
           category: expected[i]!.category,
           business_id: expected[i]!.businessId,
-          time_start: expected[i]!.timeStart,
+          time_start: pacific(expected[i]!.timeStart),
           location: { city: expected[i]!.city, zip_code: expected[i]!.zipCode, state: expected[i]!.state },
         });
       }

@@ -68,6 +68,43 @@ describe('census rows that fail validation', () => {
   });
 });
 
+describe('census outages and odd answers', () => {
+  it('fails with the cause on a 204, an HTML page with status 200, and keeps retrying 5xx until it gives up', async () => {
+    let served = 0;
+    const server = await loopback((_req, res, url) => {
+      served++;
+      if (url.searchParams.get('key') === 'old-bad-key') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end('<html><head><title>Invalid Key</title></head><body>not valid</body></html>');
+      }
+      if (url.pathname.startsWith('/data/2020/')) {
+        res.writeHead(204);
+        return res.end();
+      }
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('There was an error while running your query.');
+    });
+    try {
+      const http = () => testHttp(server.url, { keySetting: 'CENSUS_API_KEY' });
+      await expect(pullCensus(http(), 'k', 'acs/acs5', '2022-06-01')).rejects.toThrow(
+        'census: /data/2020/acs/acs5 answered 204 No Content (no data for this query); check CENSUS_DATASET',
+      );
+      const html = http();
+      await expect(pullCensus(html, 'old-bad-key', 'acs/acs5', '2023-06-01')).rejects.toThrow(
+        /answered an HTML page \("Invalid Key"\) instead of JSON; check CENSUS_API_KEY/,
+      );
+      const outage = http();
+      served = 0;
+      await expect(pullCensus(outage, 'k', '2019/pep/population')).rejects.toThrow(/HTTP 503/);
+      expect(served).toBe(4);
+      // The HTML page is not retried.
+      expect(html.calls).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('parseStatesPage', () => {
   it('keys on the 2-letter code, tolerating UPPERCASE names, <td> headers and a third column', () => {
     const html = `<p>All 50 states</p>

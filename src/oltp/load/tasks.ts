@@ -4,13 +4,12 @@ import type { Task } from '../../orchestrator/graph.ts';
 import {
   hasFile,
   listJsonLines,
-  rawDir,
   readAllJsonLines,
   readJsonLines,
   requireRaw,
 } from '../../sources/raw-store.ts';
-import { type CensusLine, censusFile, type StatesLine, statesFile } from '../../sources/tasks.ts';
-import { type CategoryLine, categoriesFile, type YelpLine } from '../../sources/yelp-pull.ts';
+import { type CensusLine, censusFile, type StatesLine, statesFile, yelpRawDir } from '../../sources/tasks.ts';
+import { type CategoryLine, categoriesFile, failuresFile, type YelpLine } from '../../sources/yelp-pull.ts';
 import { loadGeography } from './geography.ts';
 import { withLoadTransaction } from './session.ts';
 import { loadYelp, type YelpLoadInput } from './yelp.ts';
@@ -28,12 +27,13 @@ export const loadGeographyTask: Task = {
     const states = await readAllJsonLines<StatesLine>(statesPull);
     const counts = await withLoadTransaction(ctx.database, async (session) => {
       const loaded = await loadGeography(session, ctx.runDate, {
-        states,
+        states: states.flatMap((line) => (line.t === 'state' ? [line] : [])),
         counties: census.flatMap((line) => (line.t === 'county' ? [line] : [])),
         population: census.flatMap((line) => (line.t === 'population' ? [line] : [])),
-        quarantined: census.flatMap((line) =>
-          line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [],
-        ),
+        quarantined: [
+          ...census.flatMap((line) => (line.t === 'quarantine' ? [{ ...line, source: 'census' }] : [])),
+          ...states.flatMap((line) => (line.t === 'quarantine' ? [{ ...line, source: 'states' }] : [])),
+        ],
       });
       await ctx.fence(session);
       return loaded;
@@ -60,19 +60,21 @@ export const loadYelpTask: Task = {
 
 /** The kept raw pull of a date, as the Yelp load reads it. */
 export async function yelpLoadInput(
-  settings: Pick<Settings, 'stateDir'>,
+  settings: Pick<Settings, 'stateDir'> & Partial<Pick<Settings, 'extractMode'>>,
   date: string,
 ): Promise<{ input: YelpLoadInput; counties: number }> {
-  const dir = rawDir(settings, 'yelp', date);
+  const dir = yelpRawDir({ extractMode: 'auto', ...settings }, date);
   requireRaw(settings, path.join(dir, 'counties'), `The Yelp pull of ${date}`, 'extract_yelp');
-  const files = listJsonLines(path.join(dir, 'counties'));
+  const counties = listJsonLines(path.join(dir, 'counties'));
+  // The counties Yelp rejected on this date carry their reasons to ops.quarantine.
+  const files = hasFile(failuresFile(dir)) ? [...counties, failuresFile(dir)] : counties;
   async function* lines(): AsyncGenerator<YelpLine> {
     for (const file of files) yield* readJsonLines<YelpLine>(file);
   }
   const categories = hasFile(categoriesFile(dir))
     ? await readAllJsonLines<CategoryLine>(categoriesFile(dir))
     : [];
-  return { input: { lines: lines(), categories }, counties: files.length };
+  return { input: { lines: lines(), categories }, counties: counties.length };
 }
 
 export const loadTasks: Task[] = [loadGeographyTask, loadYelpTask];

@@ -29,7 +29,7 @@ where not exists (select 1 from business bu where bu.yelp_id = r.yelp_id);
 create temp table stg_review_row on commit drop as
 select distinct on (r.yelp_review_id)
        r.yelp_review_id, bu.business_id, u.user_id, r.url, r.text, r.rating,
-       -- Yelp's time_created has no zone; it is kept as UTC.
+       -- Pacific time_created, converted to UTC when staged.
        r.time_created::timestamp at time zone 'UTC' as created_at
 from stg_review r
 join business bu on bu.yelp_id = r.yelp_id

@@ -1,6 +1,13 @@
 import type { QuarantinedRecord } from '../../sources/quarantine.ts';
 import type { CategoryLine, YelpLine } from '../../sources/yelp-pull.ts';
-import type { YelpBusiness, YelpCategory, YelpEvent, YelpReview } from '../../sources/yelp-schemas.ts';
+import {
+  reviewUserKey,
+  type YelpBusiness,
+  type YelpCategory,
+  type YelpEvent,
+  type YelpReview,
+  yelpTimeToUtc,
+} from '../../sources/yelp-schemas.ts';
 import { copyQuarantine, finishLoad, type LoadCounts, startLoad } from './geography.ts';
 import type { CopyValue, LoadSession } from './session.ts';
 import { SpoolFolder } from './spool.ts';
@@ -207,8 +214,8 @@ function reviewRow(businessId: string, r: YelpReview): CopyValue[] {
     r.url,
     r.text,
     r.rating,
-    r.time_created,
-    r.user.id,
+    yelpTimeToUtc(r.time_created),
+    reviewUserKey(r.user),
     r.user.profile_url,
     r.user.image_url,
     r.user.name,
@@ -229,8 +236,8 @@ function eventRow(countyFips: string, e: YelpEvent): CopyValue[] {
     e.is_free,
     e.is_canceled,
     e.is_official,
-    e.time_start,
-    e.time_end,
+    yelpTimeToUtc(e.time_start),
+    yelpTimeToUtc(e.time_end),
     e.tickets_url,
     e.event_site_url,
     e.image_url,
