@@ -17,6 +17,7 @@ import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { Schema } from '../oltp/schema.ts';
 import { metricsRoutes } from '../quality/metrics-route.ts';
+import { openWarehouseReader, type WarehouseReader } from '../warehouse/reader.ts';
 import { webRoutes } from '../web/plugin.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
@@ -25,11 +26,13 @@ import { type CacheRule, cachePlugin } from './cache/plugin.ts';
 import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { noteRoutes } from './routes/notes.ts';
+import { pipelineRoutes } from './routes/pipeline.ts';
 import { referenceRoutes } from './routes/reference.ts';
 import { ErrorBody, json } from './schema.ts';
 import { helmetHeaders } from './security-headers.ts';
@@ -41,6 +44,7 @@ declare module 'fastify' {
     database: SourceDatabase;
     cache: Cache;
     tokens: TokenService;
+    warehouse: WarehouseReader;
   }
   interface FastifyRequest {
     account: Account | null;
@@ -57,6 +61,8 @@ export interface AppOptions {
   database: SourceDatabase;
   cache: Cache;
   log: Logger;
+  /** The marts the analytics routes read; by default `WAREHOUSE_URL`, opened read-only by the app. */
+  warehouse?: WarehouseReader;
   /** Namespace of this app's Redis keys (rate limits); tests use one per file. */
   redisKeyPrefix?: string;
 }
@@ -88,6 +94,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', database.db);
   app.decorate('cache', cache);
   app.decorate('tokens', new TokenService(settings.jwtSecret));
+  const warehouse = options.warehouse ?? openWarehouseReader(settings);
+  app.decorate('warehouse', warehouse);
+  if (!options.warehouse) app.addHook('onClose', () => warehouse.close());
   if (!settings.jwtSecret) {
     options.log.warn('JWT_SECRET is unset: tokens are signed with a random key and die with this process');
   }
@@ -134,11 +143,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // So /docs can log in: its Authorize dialog asks for username and password.
+          oauth2Password: {
+            type: 'oauth2',
+            flows: { password: { tokenUrl: '/auth/login', refreshUrl: '/auth/refresh', scopes: {} } },
+          },
         },
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Plain HTTP on any address (a LAN IP): upgrading would send every asset to an HTTPS port that is not there.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
   // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
   await app.register(helmet, { global: false });
@@ -171,7 +190,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/me' });
   await app.register(noteRoutes);
   await app.register(adminRoutes);
-  await app.register(webRoutes(database.db));
+  await app.register(analyticsRoutes, { prefix: '/analytics' });
+  await app.register(pipelineRoutes, { prefix: '/analytics/pipeline' });
+  await app.register(webRoutes);
   return app;
 }
 
