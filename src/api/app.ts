@@ -155,8 +155,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    // Plain HTTP on any address (a LAN IP): upgrading would send every asset to an HTTPS port that is not there.
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    // Plain HTTP on any address (a LAN IP): upgrading would send every asset to an HTTPS port that
+    // is not there. Swagger UI sets inline styles from script, which style hashes cannot allow.
+    transformStaticCSP: (header) =>
+      header
+        .replace(/\s*upgrade-insecure-requests;?/, '')
+        .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';"),
   });
   // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
   // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.

@@ -29,7 +29,7 @@ export function parsePort(value: string | undefined, settings: Settings): number
   return port;
 }
 
-/** Serves the API and dashboard until SIGINT/SIGTERM, then finishes the requests in flight. */
+/** Serves the API and web app until SIGINT/SIGTERM, then finishes the requests in flight. */
 export async function serveUntilSignal(
   settings: Settings,
   log: Logger,
@@ -39,9 +39,7 @@ export async function serveUntilSignal(
   try {
     await migrate(database, { log });
     const server = await startServer({ settings, database, log, ...listen });
-    console.log(
-      `API ${server.url}  (docs ${server.url}/docs, dashboard ${server.url}/dashboard) — Ctrl-C stops`,
-    );
+    console.log(`API ${server.url}  (web app ${server.url}/, docs ${server.url}/docs) — Ctrl-C stops`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -72,7 +72,7 @@ describe('web app in Chromium after a simulated pipeline over three dates', () =
   /** Loads a page and waits until nothing says "Loading…" any more. */
   async function visit(page: Page, url: string) {
     await page.goto(`${server.url}${url}`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading…'));
+    await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
   }
 
   const pages = () => [
@@ -221,7 +221,7 @@ describe('web app in Chromium after a simulated pipeline over three dates', () =
     await page.getByRole('button', { name: 'Add to favourites' }).click();
     await page.getByRole('button', { name: '★ Favourite' }).waitFor();
     await page.getByLabel('Your note').fill('Great <b>tacos</b>');
-    await page.getByLabel('Rating', { exact: true }).selectOption('4');
+    await page.locator('select[name="rating"]').selectOption('4');
     await page.getByRole('button', { name: 'Save note' }).click();
     await page.getByText('Great <b>tacos</b>').waitFor();
 

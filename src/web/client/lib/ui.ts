@@ -46,7 +46,9 @@ export const fmt = (value: number | null | undefined, digits = 0) =>
 
 /** Mounts a page component into the shell's #app. */
 export function mount(Page: () => ComponentChildren) {
-  render(html`<${Page} />`, document.getElementById('app')!);
+  const app = document.getElementById('app')!;
+  app.replaceChildren(); // the shell's "Loading…" (Preact keeps nodes it did not render)
+  render(html`<${Page} />`, app);
 }
 
 /** Query-string state: read once, written with replaceState so the URL always holds the filters. */
@@ -66,6 +68,8 @@ export function Figure({ build, label }: { build: () => Element; label: string }
   useEffect(() => {
     if (!host) return;
     const node = build();
+    // The figure is one image with its own label; Plot's per-mark labels on <g> are not allowed there.
+    for (const g of node.querySelectorAll('g[aria-label]')) g.removeAttribute('aria-label');
     host.replaceChildren(node);
     return () => node.remove();
   });

@@ -105,7 +105,7 @@ function Notes({ me }: { me: Me | null }) {
       me?.emailVerified
         ? html`<form class="note-form" onSubmit=${write}>
             <label>Your note <textarea name="body" required maxlength="4000" rows="3"></textarea></label>
-            <label>Rating
+            <label>Your rating
               <select name="rating"><option value="">none</option>${[1, 2, 3, 4, 5].map((r) => html`<option value=${r}>${r}</option>`)}</select>
             </label>
             <button type="submit">Save note</button>
