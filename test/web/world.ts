@@ -6,7 +6,7 @@ import { alertHooks } from '../../src/quality/alerts.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { startReceiver, unreachableUrl, type WebhookReceiver } from '../quality/webhook-receiver.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { testSettings } from '../support/settings.ts';
+import { simSettings } from '../support/settings.ts';
 
 export const DAYS = ['2026-03-02', '2026-03-03', '2026-03-04'] as const;
 export const FAILED_DAY = '2026-03-05';
@@ -28,20 +28,7 @@ export interface WebWorld {
 export async function simulatedWorld(businesses = 300): Promise<WebWorld> {
   const sim = await startSimulator({ businesses, seed: 5, date: DAYS[0], searchDepthCap: 240 });
   const webhook = await startReceiver();
-  // The simulator as if it were the real APIs (keys and base URLs), as the e2e suites run it.
-  const settings = testSettings({
-    YELP_API_KEY: 'sim-yelp-key',
-    CENSUS_API_KEY: 'sim-census-key',
-    YELP_BASE_URL: sim.url,
-    CENSUS_BASE_URL: sim.url,
-    STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
-    SOURCE_RATE_PER_SECOND: '1000',
-    SOURCE_BACKOFF_MS: '1',
-    EXTRACT_CONCURRENCY: '8',
-    ALERT_WEBHOOK_URL: webhook.url,
-    DASHBOARD_URL,
-    ALERT_BACKOFF_MS: '1',
-  });
+  const settings = simSettings(sim, { ALERT_WEBHOOK_URL: webhook.url, DASHBOARD_URL, ALERT_BACKOFF_MS: '1' });
   const database = await createTestDatabase('pglite');
   const summaries: RunSummary[] = [];
   const run = (runDate: string, runSettings: Settings) =>

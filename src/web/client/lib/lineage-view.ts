@@ -1,5 +1,5 @@
 import type { Lineage } from './types.ts';
-import { html } from './ui.ts';
+import { html, Scroll } from './ui.ts';
 
 const COLUMN = 250;
 const ROW = 20;
@@ -28,7 +28,7 @@ export function LineageGraph({ lineage }: { lineage: Lineage }) {
   const height = Math.max(...columns.map((c) => c.length)) * ROW + 20;
   const width = columns.length * COLUMN + 20;
   const layer = new Map(lineage.nodes.map((n) => [n.name, n.layer]));
-  return html`<div class="scroll"><svg class="lineage" width=${width} height=${height} viewBox=${`0 0 ${width} ${height}`}
+  return html`<${Scroll} label="Warehouse lineage graph"><svg class="lineage" width=${width} height=${height} viewBox=${`0 0 ${width} ${height}`}
       role="img" aria-label=${`Warehouse lineage: ${lineage.nodes.length} models and tables, ${lineage.edges.length} dependencies`}>
     ${lineage.edges.map((e) => {
       const [x1, y1] = position.get(e.from)!;
@@ -39,5 +39,5 @@ export function LineageGraph({ lineage }: { lineage: Lineage }) {
       const [x, y] = position.get(n.name)!;
       return html`<text x=${x} y=${y} class=${`node ${layer.get(n.name)}`} data-node=${n.name}><title>${n.layer} · ${n.materialized}</title>${n.name}</text>`;
     })}
-  </svg></div>`;
+  </svg><//>`;
 }

@@ -1,6 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import type { Check, RunDetail } from './types.ts';
-import { Empty, Figure, fmt, html } from './ui.ts';
+import { Empty, Figure, fmt, html, Scroll } from './ui.ts';
 
 const seconds = (a: string, b: string | null) => (b ? (Date.parse(b) - Date.parse(a)) / 1000 : null);
 /** Expected and actual exactly as stored (no rounding: a tolerance check may turn on the 4th decimal). */
@@ -40,7 +40,7 @@ export function Gantt({ run }: { run: RunDetail }) {
 }
 
 export function Attempts({ run }: { run: RunDetail }) {
-  return html`<table class="list" aria-label="Task attempts" data-table="attempts">
+  return html`<${Scroll} label="Task attempts, scrollable"><table class="list" aria-label="Task attempts" data-table="attempts">
     <thead><tr><th scope="col">Task</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Seconds</th><th scope="col">Rows</th><th scope="col">Error</th></tr></thead>
     <tbody>${run.attempts.map(
       (
@@ -48,12 +48,12 @@ export function Attempts({ run }: { run: RunDetail }) {
       ) => html`<tr data-task=${a.task}><td>${a.task}</td><td class="num">${a.attempt}</td><td><span class=${`status ${a.status}`}>${a.status}</span></td>
         <td class="num">${fmt(seconds(a.startedAt, a.endedAt), 1)}</td><td class="num">${fmt(a.rows)}</td>
         <td>${a.error ? html`<pre class="task-error">${a.error}</pre>` : ''}</td></tr>`,
-    )}</tbody></table>`;
+    )}</tbody></table><//>`;
 }
 
 export function Checks({ checks, onHistory }: { checks: Check[]; onHistory?: (c: Check) => void }) {
   if (checks.length === 0) return html`<${Empty}>This run recorded no check results.<//>`;
-  return html`<table class="list" aria-label="Check results" data-table="checks">
+  return html`<${Scroll} label="Check results, scrollable"><table class="list" aria-label="Check results" data-table="checks">
     <thead><tr><th scope="col">Check</th><th scope="col">Entity</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Expected</th><th scope="col">Actual</th></tr></thead>
     <tbody>${checks.map(
       (
@@ -61,7 +61,7 @@ export function Checks({ checks, onHistory }: { checks: Check[]; onHistory?: (c:
       ) => html`<tr><td>${onHistory ? html`<button type="button" class="linklike" onClick=${() => onHistory(c)}>${c.check}</button>` : c.check}</td>
         <td>${c.entity}</td><td>${c.severity}</td><td><span class=${`status ${c.status}`}>${c.status}</span></td>
         <td class="num">${exact(c.expected)}</td><td class="num">${exact(c.actual)}</td></tr>`,
-    )}</tbody></table>`;
+    )}</tbody></table><//>`;
 }
 
 export function Alerts({ run }: { run: RunDetail }) {

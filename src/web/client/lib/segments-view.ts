@@ -1,6 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import type { Dist, Segments } from './types.ts';
-import { Empty, Figure, fmt, html } from './ui.ts';
+import { Empty, Figure, fmt, html, Scroll } from './ui.ts';
 
 type Measure = 'rating' | 'reviewCount' | 'growthPerDay';
 const MEASURES: [Measure, string, number][] = [
@@ -41,7 +41,7 @@ export function SegmentsView({ segments }: { segments: Segments }) {
     </div>
     <p class="note">Boxes: quartiles; whiskers: minimum to maximum; black tick: median; red bar: 95 % bootstrap interval of the median (1,000 resamples).
       Window ${segments.from} – ${segments.to}; growth per day is (last review count − first) / days between them, for businesses with at least two days in the window (mart <code>rpt_business_segment</code>).</p>
-    <table class="list" aria-label="Medians by payment level" data-table="segments">
+    <${Scroll} label="Medians by payment level, scrollable"><table class="list" aria-label="Medians by payment level" data-table="segments">
       <thead><tr><th scope="col">Payment level</th><th scope="col">Businesses</th>
         ${MEASURES.map(([, label]) => html`<th scope="col">Median ${label.toLowerCase()} [95 % CI]</th>`)}</tr></thead>
       <tbody>${segments.levels.map(
@@ -50,5 +50,5 @@ export function SegmentsView({ segments }: { segments: Segments }) {
         ) => html`<tr data-level=${l.paymentLevel}><th scope="row">${l.paymentLevel}</th><td class="num">${fmt(l.businesses)}</td>
           ${MEASURES.map(([m, , digits]) => html`<td class="num">${ci(l[m], digits)}</td>`)}</tr>`,
       )}</tbody>
-    </table>`;
+    </table><//>`;
 }

@@ -32,16 +32,9 @@ export interface Locations {
   points: [number, number][];
 }
 
-export interface Dist {
-  n: number;
-  min: number | null;
-  q1: number | null;
-  median: number | null;
-  q3: number | null;
-  max: number | null;
-  medianLow: number | null;
-  medianHigh: number | null;
-}
+export type { Distribution as Dist } from '../../../api/queries/distribution.ts';
+
+import type { Distribution as Dist } from '../../../api/queries/distribution.ts';
 export interface Segments {
   built: boolean;
   from: string | null;

@@ -62,6 +62,10 @@ export function useQueryState(): [URLSearchParams, (next: URLSearchParams) => vo
   return [params, update];
 }
 
+/** A region that scrolls sideways on narrow screens, reachable by keyboard to scroll it. */
+export const Scroll = ({ label, children }: { label: string; children: ComponentChildren }) =>
+  html`<div class="scroll" tabindex="0" role="region" aria-label=${label}>${children}</div>`;
+
 /** Attaches a DOM node (a Plot figure) built from data. */
 export function Figure({ build, label }: { build: () => Element; label: string }) {
   const [host, setHost] = useState<HTMLDivElement | null>(null);

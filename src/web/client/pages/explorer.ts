@@ -1,5 +1,5 @@
 import type { BusinessSummary, Page } from '../lib/types.ts';
-import { Empty, fmt, html, mount, show, useApi, useQueryState } from '../lib/ui.ts';
+import { Empty, fmt, html, mount, Scroll, show, useApi, useQueryState } from '../lib/ui.ts';
 
 const FILTERS = ['q', 'state', 'city', 'category', 'price', 'minRating', 'open', 'sort', 'order'] as const;
 const SORTS = [
@@ -98,7 +98,7 @@ function Explorer() {
       data.items.length === 0
         ? html`<${Empty}>No businesses match. ${params.toString() ? 'Loosen the filters.' : html`No data yet: run <code>gourmand run</code>.`}<//>`
         : html`
-          <table class="list" aria-label="Businesses">
+          <${Scroll} label="Businesses, scrollable"><table class="list" aria-label="Businesses">
             <thead><tr>
               ${SORTS.map(
                 ([
@@ -121,7 +121,7 @@ function Explorer() {
                 </tr>`,
               )}
             </tbody>
-          </table>
+          </table><//>
           <nav class="pager" aria-label="Pages">
             <button type="button" disabled=${!params.has('cursor')} onClick=${() => page(null)}>Previous</button>
             <button type="button" disabled=${!data.next} onClick=${() => page(data.next)}>Next</button>

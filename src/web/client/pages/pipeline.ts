@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { LineageGraph } from '../lib/lineage-view.ts';
 import { Alerts, Attempts, Checks, Gantt } from '../lib/run-view.ts';
 import type { Check, Freshness, Lineage, Run, RunCell, RunDetail } from '../lib/types.ts';
-import { Empty, html, mount, show, useApi, useQueryState } from '../lib/ui.ts';
+import { Empty, html, mount, Scroll, show, useApi, useQueryState } from '../lib/ui.ts';
 
 type GridRun = Run & { tasks: RunCell[] };
 
@@ -17,7 +17,7 @@ function Grid({
 }) {
   const ordered = [...runs].reverse();
   const tasks = [...new Set(ordered.flatMap((r) => r.tasks.map((t) => t.task)))].sort();
-  return html`<div class="scroll"><table class="grid" aria-label="Runs by task" data-table="grid">
+  return html`<${Scroll} label="Runs by task grid"><table class="grid" aria-label="Runs by task" data-table="grid">
     <thead><tr><th scope="col">Task</th>${ordered.map(
       (
         r,
@@ -33,7 +33,7 @@ function Grid({
             : 'not run';
           return html`<td class=${`cell ${cell?.status ?? 'none'}`} title=${`${task}, run ${r.runId}: ${label}`}><span class="visually-hidden">${label}</span></td>`;
         })}</tr>`,
-    )}</tbody></table></div>`;
+    )}</tbody></table><//>`;
 }
 
 function RunPanel({ id }: { id: number }) {
