@@ -51,14 +51,14 @@ export function UsMap({ data, interactive = true }: { data: MapData; interactive
   const values = (level === 'state' ? data.states : data.counties)
     .map((r) => r.businessesPer100k)
     .filter((v): v is number => v !== null);
-  const max = Math.max(1, ...values);
+  // Sextiles, not equal steps: a few sparse, small states would otherwise wash out every other colour.
   const color = Plot.scale({
     color: {
-      type: 'quantize',
+      type: 'quantile',
       scheme: 'blues',
-      domain: [0, max],
+      domain: values.length ? values : [0],
       n: 6,
-      label: `Businesses per 100,000 residents, by ${level}`,
+      label: `Businesses per 100,000 residents, by ${level} (sextiles)`,
     },
   });
   const fill = (v: number | null | undefined) =>

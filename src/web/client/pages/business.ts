@@ -51,8 +51,8 @@ function History({ holdings }: { holdings: Holding[] }) {
     Plot.plot({
       height: 180,
       marginLeft: 48,
-      x: { type: 'utc', label: 'Date' },
-      y: { label, grid: true, ...(y === 'rating' ? { domain: [0, 5] } : { zero: false }) },
+      x: { type: 'utc', label: 'Date', ticks: 'day', tickFormat: '%b %d' },
+      y: { label, grid: true, ...(y === 'rating' ? { domain: [0, 5] } : { zero: true, tickFormat: ',d' }) },
       marks: [Plot.lineY(data, { x: 'day', y }), Plot.dot(data, { x: 'day', y, tip: true })],
     });
   return html`<div class="charts two">
