@@ -30,6 +30,17 @@ export interface WebManifest {
 
 const require = createRequire(import.meta.url);
 
+/** How every bundle is made (the pages here, the inlined report in report.ts). */
+export const SCRIPT_OPTIONS = {
+  bundle: true,
+  format: 'esm',
+  minify: true,
+  target: 'es2022',
+  legalComments: 'none',
+  logLevel: 'error',
+} as const;
+export const STYLE_ENTRY = path.join(CLIENT_DIR, 'style.css');
+
 /** Bundles every page (shared code split into chunks) into a fresh folder, then swaps it in. */
 export async function buildWebAssets(out = WEB_DIST): Promise<WebManifest> {
   const temp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -40,26 +51,19 @@ export async function buildWebAssets(out = WEB_DIST): Promise<WebManifest> {
       in: path.join(CLIENT_DIR, 'pages', `${entry}.ts`),
       out: entry,
     })),
+    ...SCRIPT_OPTIONS,
     outdir: assets,
-    bundle: true,
     splitting: true,
-    format: 'esm',
-    minify: true,
-    target: 'es2022',
     entryNames: '[name]-[hash]',
     chunkNames: 'chunk-[hash]',
     metafile: true,
-    legalComments: 'none',
-    logLevel: 'error',
   });
   const style = await build({
-    entryPoints: [path.join(CLIENT_DIR, 'style.css')],
+    ...SCRIPT_OPTIONS,
+    entryPoints: [STYLE_ENTRY],
     outdir: assets,
-    bundle: true,
-    minify: true,
     entryNames: '[name]-[hash]',
     metafile: true,
-    logLevel: 'error',
   });
   // The map's shapes: us-atlas counties (with states and nation), served by us, no CDN.
   copyFileSync(require.resolve('us-atlas/counties-10m.json'), path.join(assets, 'counties-10m.json'));

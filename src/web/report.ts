@@ -4,7 +4,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../common/errors.ts';
-import { CLIENT_DIR } from './build.ts';
+import { CLIENT_DIR, SCRIPT_OPTIONS, STYLE_ENTRY } from './build.ts';
 import { escapeHtml } from './shell.ts';
 
 const require = createRequire(import.meta.url);
@@ -50,22 +50,11 @@ export async function renderReport(app: FastifyInstance, options: { date?: strin
     topology: JSON.parse(readFileSync(require.resolve('us-atlas/counties-10m.json'), 'utf8')),
   };
   const bundle = await build({
+    ...SCRIPT_OPTIONS,
     entryPoints: [path.join(CLIENT_DIR, 'pages', 'report.ts')],
-    bundle: true,
-    format: 'esm',
-    minify: true,
-    target: 'es2022',
     write: false,
-    legalComments: 'none',
-    logLevel: 'error',
   });
-  const css = await build({
-    entryPoints: [path.join(CLIENT_DIR, 'style.css')],
-    bundle: true,
-    minify: true,
-    write: false,
-    logLevel: 'error',
-  });
+  const css = await build({ ...SCRIPT_OPTIONS, entryPoints: [STYLE_ENTRY], write: false });
   const title = `Gourmand report · ${overview.lastHoldingDate}`;
   return `<!doctype html>
 <html lang="en">

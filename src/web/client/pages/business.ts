@@ -1,16 +1,10 @@
 import * as Plot from '@observablehq/plot';
 import { useEffect, useState } from 'preact/hooks';
 import { api, currentAccount, type Me } from '../lib/api.ts';
-import type { Page } from '../lib/types.ts';
+import type { BusinessSummary, Page } from '../lib/types.ts';
 import { Empty, Figure, fmt, html, mount, show, useApi } from '../lib/ui.ts';
 
-interface Detail {
-  id: number;
-  name: string;
-  price: string | null;
-  rating: number | null;
-  reviewCount: number | null;
-  isClosed: boolean;
+interface Detail extends Omit<BusinessSummary, 'city' | 'stateCode'> {
   url: string | null;
   displayPhone: string | null;
   firstSeen: string;
