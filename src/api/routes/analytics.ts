@@ -52,7 +52,11 @@ const Dist = z.object({
 const SegmentsQuery = z.object({
   from: IsoDate.optional().describe('First holding date of the window (default: the first loaded)'),
   to: IsoDate.optional().describe('Last holding date of the window (default: the last loaded)'),
-  state: z.string().length(2).toUpperCase().optional(),
+  state: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional()
+    .describe('USPS state code, e.g. NC'),
   category: z.string().min(1).max(100).optional().describe('Category alias'),
 });
 type SegmentsQuery = z.infer<typeof SegmentsQuery>;
