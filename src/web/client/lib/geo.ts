@@ -46,7 +46,7 @@ export function atlasFrom(topology: Topology): Atlas {
  * which d3's composite leaves out.
  */
 const mainland = geoAlbersUsa().scale(1300).translate([487.5, 305]);
-const puertoRico = geoMercator().center([-66.45, 18.2]).scale(4200).translate([860, 560]);
+const puertoRico = geoMercator().center([-66.45, 18.2]).scale(3000).translate([880, 585]);
 const inPuertoRico = (lon: number, lat: number) => lon > -68.1 && lon < -65.1 && lat > 17.6 && lat < 18.7;
 
 export const mainlandPath = geoPath(mainland);
