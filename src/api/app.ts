@@ -16,6 +16,7 @@ import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import type { Schema } from '../oltp/schema.ts';
 import { metricsRoutes } from '../quality/metrics-route.ts';
+import { openWarehouseReader, type WarehouseReader } from '../warehouse/reader.ts';
 import { webRoutes } from '../web/plugin.ts';
 import { type Account, type AuthRule, authPlugin, bearerToken } from './auth/plugin.ts';
 import { TokenService } from './auth/tokens.ts';
@@ -28,11 +29,13 @@ import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts
 import { createMailer, type Mailer } from './mail.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { analysesRoutes } from './routes/analyses.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { businessRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { noteRoutes } from './routes/notes.ts';
+import { pipelineRoutes } from './routes/pipeline.ts';
 import { referenceRoutes } from './routes/reference.ts';
 import { ErrorBody, json } from './schema.ts';
 import { helmetHeaders } from './security-headers.ts';
@@ -46,6 +49,7 @@ declare module 'fastify' {
     tokens: TokenService;
     mailer: Mailer | undefined;
     limits: LimitCounter;
+    warehouse: WarehouseReader;
   }
   interface FastifyRequest {
     account: Account | null;
@@ -62,6 +66,8 @@ export interface AppOptions {
   database: SourceDatabase;
   cache: Cache;
   log: Logger;
+  /** The marts the analytics routes read; by default `WAREHOUSE_URL`, opened read-only by the app. */
+  warehouse?: WarehouseReader;
   /** Namespace of this app's Redis keys (rate limits); tests use one per file. */
   redisKeyPrefix?: string;
 }
@@ -95,6 +101,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const mailer = createMailer(settings, options.log);
   app.decorate('mailer', mailer);
   if (mailer) app.addHook('onClose', async () => mailer.close());
+  const warehouse = options.warehouse ?? openWarehouseReader(settings);
+  app.decorate('warehouse', warehouse);
+  if (!options.warehouse) app.addHook('onClose', () => warehouse.close());
 
   installErrorHandlers(app);
   // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
@@ -161,11 +170,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // So /docs can log in: its Authorize dialog asks for username and password.
+          oauth2Password: {
+            type: 'oauth2',
+            flows: { password: { tokenUrl: '/auth/login', refreshUrl: '/auth/refresh', scopes: {} } },
+          },
         },
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Plain HTTP on any address (a LAN IP): upgrading would send every asset to an HTTPS port that
+    // is not there. Swagger UI sets inline styles from script, which style hashes cannot allow.
+    transformStaticCSP: (header) =>
+      header
+        .replace(/\s*upgrade-insecure-requests;?/, '')
+        .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';"),
+  });
   await app.register(helmet, { global: false });
   if (settings.apiCorsOrigins) {
     await app.register(cors, {
@@ -202,7 +225,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(noteRoutes);
   await app.register(adminRoutes);
   await app.register(analysesRoutes, { prefix: '/analytics/analyses' });
-  await app.register(webRoutes(database.db));
+  await app.register(analyticsRoutes, { prefix: '/analytics' });
+  await app.register(pipelineRoutes, { prefix: '/analytics/pipeline' });
+  await app.register(webRoutes);
   return app;
 }
 

@@ -16,6 +16,12 @@ export function helmetHeaders(): Readonly<Record<string, string>> {
       delete headers[name.toLowerCase()];
     },
   };
-  helmet()({} as IncomingMessage, response as unknown as ServerResponse, () => {});
+  // No upgrade-insecure-requests: the server speaks plain HTTP (TLS, when used, ends in a proxy),
+  // and upgrading on a LAN address sends every asset to an HTTPS port that is not there.
+  helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })(
+    {} as IncomingMessage,
+    response as unknown as ServerResponse,
+    () => {},
+  );
   return Object.freeze(headers);
 }

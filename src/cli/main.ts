@@ -7,6 +7,7 @@ import { registerBackfillCommand } from './backfill.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
 import { registerLakeCommands } from './lake.ts';
+import { registerReportCommand } from './report.ts';
 import { registerRunCommand } from './run.ts';
 import { registerScheduleCommand } from './schedule.ts';
 import { registerServeCommand } from './serve.ts';
@@ -37,6 +38,7 @@ registerWorkerCommand(program);
 registerScheduleCommand(program);
 registerAirflowCommands(program);
 registerStatusCommand(program);
+registerReportCommand(program);
 registerSimCommands(program);
 registerAnalyzeCommand(program);
 

@@ -46,7 +46,7 @@ export interface ServeOptions {
 }
 
 /**
- * Serves the API and dashboard until SIGINT/SIGTERM, then finishes the requests in flight. On the
+ * Serves the API and web app until SIGINT/SIGTERM, then finishes the requests in flight. On the
  * embedded database this process is its only holder, so it also runs pipeline dates itself: asked
  * by another process's `gourmand run` (control endpoint), and at SCHEDULE_CRON with `schedule`.
  */
@@ -73,9 +73,7 @@ export async function serveUntilSignal(
     const scheduling = options.schedule
       ? schedule(settings, database, log, runner.run, stop.signal)
       : undefined;
-    console.log(
-      `API ${server.url}  (docs ${server.url}/docs, dashboard ${server.url}/dashboard) — Ctrl-C stops`,
-    );
+    console.log(`API ${server.url}  (web app ${server.url}/, docs ${server.url}/docs) — Ctrl-C stops`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -2,13 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
 
 const BIN = path.resolve('bin/gourmand.js');
 
 describe('gourmand start (npm start)', () => {
-  it('runs the daily pipeline on the embedded defaults, then serves the API and the dashboard over it', async () => {
+  it('runs the daily pipeline on the embedded defaults, then serves the API and the web app over it', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-start-'));
     const child = spawn(process.execPath, [BIN, 'start', '--date', '2026-03-02', '--port', '0'], {
       env: {
@@ -40,9 +39,16 @@ describe('gourmand start (npm start)', () => {
 
       const list = (await (await fetch(`${url}/businesses?limit=5`)).json()) as { items: unknown[] };
       expect(list.items).toHaveLength(5);
-      const $ = cheerio.load(await (await fetch(`${url}/dashboard`)).text());
-      expect($('#runs tbody tr td').eq(2).text()).toBe('succeeded');
-      expect(Number($('[data-kpi="open"]').text().replace(/,/g, ''))).toBeGreaterThan(0);
+      const home = await fetch(`${url}/`);
+      expect(home.headers.get('content-type')).toContain('text/html');
+      expect(await home.text()).toMatch(/<script type="module" src="\/assets\/home-\w+\.js">/);
+      const overview = (await (await fetch(`${url}/analytics/overview`)).json()) as Record<string, unknown>;
+      expect(overview.built).toBe(true);
+      expect(overview.openBusinesses).toBeGreaterThan(0);
+      const runs = (await (await fetch(`${url}/analytics/pipeline/runs`)).json()) as {
+        items: { status: string }[];
+      };
+      expect(runs.items[0]!.status).toBe('succeeded');
     } finally {
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGINT');

@@ -8,7 +8,9 @@ import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import type { GroundTruth, SimulatorServer, TruthBusiness } from '../../src/simulator/index.ts';
 import type { TestDatabase } from '../support/database.ts';
-import { testSettings } from '../support/settings.ts';
+
+// Kept here for the suites that import it from the e2e helpers.
+export { simSettings } from '../support/settings.ts';
 
 /** What the database holds, in the simulator's terms, for exact comparison with its ground truth. */
 
@@ -156,23 +158,6 @@ export async function dumpTables(database: SourceDatabase): Promise<Record<strin
     dump[table] = await rows(database, `select * from ${table} order by ${order}`);
   }
   return dump;
-}
-
-/** Settings pointing every source at a simulator, as a deployment with API keys would. */
-export function simSettings(sim: SimulatorServer, extra: Record<string, string> = {}): Settings {
-  return testSettings({
-    YELP_API_KEY: 'sim-yelp-key',
-    CENSUS_API_KEY: 'sim-census-key',
-    YELP_BASE_URL: sim.url,
-    CENSUS_BASE_URL: sim.url,
-    STATES_PAGE_URL: `${sim.url}/abbreviations.htm`,
-    // The simulator answers for any date; the real APIs only for today.
-    SOURCE_SERVES_HISTORY: 'true',
-    SOURCE_RATE_PER_SECOND: '1000',
-    SOURCE_BACKOFF_MS: '1',
-    EXTRACT_CONCURRENCY: '8',
-    ...extra,
-  });
 }
 
 /** The extract and load part of the daily graph (other stages' tasks are theirs to test). */

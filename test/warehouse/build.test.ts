@@ -226,6 +226,7 @@ describe.each(databaseBackends)('warehouse build over the fixture (%s)', (backen
       'dim_user',
       'int_county_activity',
       'rpt_county_per_capita',
+      'rpt_overview',
       'rpt_state_per_capita',
     ]);
   });

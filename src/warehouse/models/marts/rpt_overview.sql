@@ -1,0 +1,46 @@
+/* {
+  "materialized": "view",
+  "description": "One row: what the warehouse holds — holding dates loaded, current open and closed businesses, current reviews, counties and states with businesses.",
+  "tests": [{ "not_null": ["open_businesses", "closed_businesses", "reviews", "holding_dates"] }]
+} */
+
+with businesses as (
+
+    select * from {{ ref('dim_business') }}
+    where is_current
+
+),
+
+reviews as (
+
+    select review_key from {{ ref('dim_review') }}
+    where is_current
+
+),
+
+holdings as (
+
+    select holding_date from {{ ref('fct_business_holding') }}
+
+),
+
+activity as (
+
+    select * from {{ ref('int_county_activity') }}
+
+),
+
+final as (
+
+    select
+        (select count(*) from businesses where not is_closed) as open_businesses,
+        (select count(*) from businesses where is_closed) as closed_businesses,
+        (select count(*) from reviews) as reviews,
+        (select count(distinct holding_date) from holdings) as holding_dates,
+        (select min(holding_date) from holdings) as first_holding_date,
+        (select max(holding_date) from holdings) as last_holding_date,
+        (select count(*) from activity where businesses > 0) as counties_with_businesses
+
+)
+
+select * from final

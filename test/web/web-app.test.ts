@@ -1,0 +1,342 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type RunningServer, startServer } from '../../src/api/server.ts';
+import { silentLogger } from '../../src/common/logger.ts';
+import { openWarehouseReader, type WarehouseReader } from '../../src/warehouse/reader.ts';
+import { renderReport } from '../../src/web/report.ts';
+import { tempDir } from '../warehouse/helpers.ts';
+import { launchChromium } from './browser.ts';
+import { FAILED_DAY, simulatedWorld, type WebWorld } from './world.ts';
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 600_000 });
+
+const WIDTHS = [1280, 390] as const;
+
+describe('web app in Chromium after a simulated pipeline over three dates', () => {
+  let world: WebWorld;
+  let server: RunningServer;
+  let browser: Browser;
+  let warehouse: WarehouseReader;
+  let businessId: number;
+
+  const sql = async <T extends Record<string, unknown>>(text: string) => (await warehouse.query<T>(text))!;
+
+  beforeAll(async () => {
+    world = await simulatedWorld();
+    const settings = {
+      ...world.settings,
+      devMode: true,
+      apiRateLimitPerMinute: 0,
+      apiLoginRateLimitPerMinute: 0,
+    };
+    server = await startServer({
+      settings,
+      database: world.database,
+      log: silentLogger,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    warehouse = openWarehouseReader(settings);
+    browser = await launchChromium();
+    const [first] = await sql<{ id: number }>(
+      'select min(business_id) as id from marts.dim_business where is_current and not is_closed',
+    );
+    businessId = first!.id;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await warehouse?.close();
+    await world?.close();
+  });
+
+  /** A page that records console errors and failed requests. */
+  async function open(width: number, context?: BrowserContext) {
+    const ctx = context ?? (await browser.newContext({ viewport: { width, height: 900 } }));
+    const page = await ctx.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    return { page, problems, close: () => (context ? page.close() : ctx.close()) };
+  }
+
+  /** Loads a page and waits until nothing says "Loading…" any more. */
+  async function visit(page: Page, url: string) {
+    await page.goto(`${server.url}${url}`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
+  }
+
+  const pages = () => [
+    '/',
+    '/explorer',
+    `/business/${businessId}`,
+    '/map',
+    '/segments',
+    '/analyses',
+    '/pipeline',
+    '/account',
+  ];
+
+  it('ran three good dates and a failed one', () => {
+    expect(world.summaries.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
+  });
+
+  it.each(WIDTHS)(
+    'every page loads at %i px with no console error, no failed request, no sideways scroll and no serious axe violation',
+    async (width) => {
+      // Every page, all findings collected, so one run reports them all.
+      const findings: string[] = [];
+      for (const url of pages()) {
+        const { page, problems, close } = await open(width);
+        await visit(page, url);
+        findings.push(...problems.map((p) => `${url} at ${width}px: ${p}`));
+        // Nothing wider than the viewport except what scrolls on purpose (tables and the lineage).
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (overflow > 0) findings.push(`${url} at ${width}px scrolls sideways by ${overflow}px`);
+        const axe = await new AxeBuilder({ page }).analyze();
+        for (const v of axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+          findings.push(
+            `${url} at ${width}px: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
+        }
+        await close();
+      }
+      expect(findings).toEqual([]);
+    },
+    300_000,
+  );
+
+  it('the home page shows the counts of the marts', async () => {
+    const [counts] = await sql<{ open: number; closed: number; reviews: number; dates: number }>(
+      `select (select count(*) from marts.dim_business where is_current and not is_closed) as open,
+              (select count(*) from marts.dim_business where is_current and is_closed) as closed,
+              (select count(*) from marts.dim_review where is_current) as reviews,
+              (select count(distinct holding_date) from marts.fct_business_holding) as dates`,
+    );
+    const { page, close } = await open(1280);
+    await visit(page, '/');
+    const kpi = (name: string) => page.locator(`[data-kpi="${name}"]`).innerText();
+    expect(await kpi('open')).toBe(counts!.open.toLocaleString('en-US'));
+    expect(await kpi('closed')).toBe(counts!.closed.toLocaleString('en-US'));
+    expect(await kpi('reviews')).toBe(counts!.reviews.toLocaleString('en-US'));
+    expect(await kpi('dates')).toBe(String(counts!.dates));
+    expect(counts!.dates).toBe(3);
+    expect(await kpi('last-run')).toBe('failed');
+    await close();
+  });
+
+  it('the map draws 50 states, DC and Puerto Rico, and places every business with coordinates', async () => {
+    const [mart] = await sql<{ n: number }>(
+      `select count(*) as n from marts.dim_business
+       where is_current and not is_closed and latitude is not null and longitude is not null`,
+    );
+    const { page, close } = await open(1280);
+    await visit(page, '/map');
+    const fips = await page
+      .locator('path[data-shape="state"]')
+      .evaluateAll((ps) => ps.map((p) => p.getAttribute('data-fips')));
+    expect(fips).toHaveLength(52);
+    expect(fips).toEqual(expect.arrayContaining(['02', '11', '15', '72']));
+    const map = page.locator('svg.map');
+    const inside = Number(await map.getAttribute('data-points'));
+    const outside = Number(await map.getAttribute('data-outside'));
+    expect(inside + outside).toBe(mart!.n);
+    const binned = await page
+      .locator('.density path')
+      .evaluateAll((ps) => ps.reduce((s, p) => s + Number(p.getAttribute('data-count')), 0));
+    expect(binned).toBe(inside);
+    expect(await page.locator('p.note[data-outside]').innerText()).toContain(`${outside} `);
+    // Click a state to zoom: the view box narrows and the state's figures are offered in the explorer.
+    const before = await map.getAttribute('viewBox');
+    await page.locator('path[data-fips="48"]').click();
+    expect(await map.getAttribute('viewBox')).not.toBe(before);
+    await expect
+      .poll(() => page.getByRole('link', { name: 'List them in the explorer' }).getAttribute('href'))
+      .toBe('/explorer?state=TX');
+    await close();
+  });
+
+  it('segments show as many businesses per payment level as the marts hold', async () => {
+    const mart = await sql<{ level: string; n: number }>(
+      `select coalesce(b.payment_level_symbol, 'unknown') as level, count(distinct f.business_id) as n
+       from marts.fct_business_holding f join marts.dim_business b on b.business_id = f.business_id and b.is_current
+       group by 1`,
+    );
+    const { page, close } = await open(1280);
+    await visit(page, '/segments');
+    for (const { level, n } of mart) {
+      const row = page.locator(`tr[data-level="${level}"] td`).first();
+      expect(await row.innerText(), level).toBe(n.toLocaleString('en-US'));
+    }
+    await close();
+  });
+
+  it('a filter narrows the list, is in the URL and survives a reload', async () => {
+    const [state] = await sql<{ code: string; n: number }>(
+      `select c.state_code as code, count(*) as n from marts.dim_business b join marts.dim_county c using (county_id)
+       where b.is_current group by 1 order by 2 desc, 1 limit 1`,
+    );
+    const { page, close } = await open(390);
+    await visit(page, '/explorer');
+    await page.getByLabel('State').selectOption(state!.code);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/state=/);
+    expect(new URL(page.url()).searchParams.get('state')).toBe(state!.code);
+    const cities = () => page.locator('table.list tbody tr td:nth-child(5)').allInnerTexts();
+    await expect.poll(async () => (await cities()).length).toBeGreaterThan(0);
+    const narrowed = await cities();
+    expect(narrowed.every((c) => c.endsWith(`, ${state!.code}`))).toBe(true);
+    expect(narrowed.length).toBe(Math.min(25, state!.n));
+    await page.reload({ waitUntil: 'networkidle' });
+    expect(await page.getByLabel('State').inputValue()).toBe(state!.code);
+    expect(await cities()).toEqual(narrowed);
+    await close();
+  });
+
+  it('register → verify → log in → favourite → note → reload → both still there → log out', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+    const { page, problems } = await open(390, context);
+    const email = `web-${Date.now()}@example.com`;
+    await visit(page, '/account');
+    const register = page.locator('section', { has: page.getByRole('heading', { name: 'Register' }) });
+    await register.getByLabel('E-mail').fill(email);
+    await register.getByLabel(/Password/).fill('correct horse battery');
+    await register.getByRole('button', { name: 'Register' }).click();
+    await page.getByText('the verification token is filled in below').waitFor();
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText('E-mail address verified.').waitFor();
+    const login = page.locator('section', { has: page.getByRole('heading', { name: 'Log in' }) });
+    await login.getByLabel('E-mail').fill(email);
+    await login.getByLabel('Password').fill('correct horse battery');
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await page.locator(`[data-account="${email}"]`).waitFor();
+
+    await visit(page, `/business/${businessId}`);
+    await page.getByRole('button', { name: 'Add to favourites' }).click();
+    await page.getByRole('button', { name: '★ Favourite' }).waitFor();
+    await page.getByLabel('Your note').fill('Great <b>tacos</b>');
+    await page.locator('select[name="rating"]').selectOption('4');
+    await page.getByRole('button', { name: 'Save note' }).click();
+    await page.getByText('Great <b>tacos</b>').waitFor();
+
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.getByRole('button', { name: '★ Favourite' }).waitFor();
+    expect(await page.getByText('Great <b>tacos</b>').count()).toBe(1);
+    expect(await page.locator('.notes b').count()).toBe(0);
+    await visit(page, '/account');
+    await page.locator('.favourites a', { hasText: /./ }).first().waitFor();
+    expect(await page.locator('.favourites a').getAttribute('href')).toBe(`/business/${businessId}`);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('the failed run shows its task error, and the alert link opens that run', async () => {
+    const failed = world.summaries[3]!;
+    const alert = world.webhook.delivered().find((a) => a.text.includes(FAILED_DAY));
+    expect(alert).toBeDefined();
+    const link = JSON.stringify(alert!.blocks).match(/<(http[^|>]+)\|/)![1]!;
+    const target = new URL(link);
+    expect(target.searchParams.get('run')).toBe(String(failed.runId));
+    const { page, problems, close } = await open(1280);
+    await visit(page, `${target.pathname}${target.search}`);
+    expect(new URL(page.url()).pathname).toBe('/pipeline');
+    await page.locator(`[data-run="${failed.runId}"]`).waitFor();
+    const error = failed.tasks.extract_census!.error!;
+    expect(error.length).toBeGreaterThan(0);
+    expect(await page.locator('tr[data-task="extract_census"] .task-error').innerText()).toBe(error);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it('a failed fetch shows an error, never a blank chart', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.route('**/analytics/segments*', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ message: 'warehouse busy' }),
+      }),
+    );
+    const page = await context.newPage();
+    await page.goto(`${server.url}/segments`, { waitUntil: 'networkidle' });
+    expect(await page.getByRole('alert').innerText()).toBe('Could not load: warehouse busy');
+    await context.close();
+  });
+
+  it('/docs works over plain HTTP on a non-loopback-looking address (127.0.0.2)', async () => {
+    const second = await startServer({
+      settings: world.settings,
+      database: world.database,
+      log: silentLogger,
+      host: '127.0.0.2',
+      port: 0,
+    });
+    try {
+      const { page, problems, close } = await open(1280);
+      await page.goto(`${second.url}/docs`, { waitUntil: 'networkidle' });
+      await page.getByText('Gourmand API').first().waitFor();
+      expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
+      expect(problems).toEqual([]);
+      await close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('the report opens from disk with the network off and shows the same figures as the live pages', async () => {
+    const file = path.join(tempDir('report'), 'report.html');
+    writeFileSync(file, await renderReport(server.app));
+    const live = await open(1280);
+    await visit(live.page, '/');
+    const kpis = async (page: Page) =>
+      Object.fromEntries(
+        await Promise.all(
+          ['open', 'closed', 'reviews', 'range'].map(async (k) => [
+            k,
+            await page.locator(`[data-kpi="${k}"]`).innerText(),
+          ]),
+        ),
+      );
+    const liveKpis = await kpis(live.page);
+    await visit(live.page, '/segments');
+    const liveSegments = await live.page.locator('table[data-table="segments"]').innerText();
+    await visit(live.page, '/map');
+    const liveMap = await live.page
+      .locator('svg.map')
+      .evaluate((m) => [m.getAttribute('data-points'), m.getAttribute('data-outside')]);
+    await live.close();
+
+    const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    context.on('request', (r) => {
+      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
+    });
+    const report = await open(1280, context);
+    await report.page.goto(`file://${file}`);
+    await report.page.locator('table[data-table="segments"]').waitFor();
+    expect(await kpis(report.page)).toEqual(liveKpis);
+    expect(await report.page.locator('table[data-table="segments"]').innerText()).toBe(liveSegments);
+    expect(
+      await report.page
+        .locator('svg.map')
+        .evaluate((m) => [m.getAttribute('data-points'), m.getAttribute('data-outside')]),
+    ).toEqual(liveMap);
+    expect(await report.page.locator('path[data-shape="state"]').count()).toBe(52);
+    expect(requests).toEqual([]);
+    expect(report.problems).toEqual([]);
+    await context.close();
+  });
+});
