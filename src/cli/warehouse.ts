@@ -1,4 +1,6 @@
-import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { statePath } from '../config/state-dir.ts';
 import { openObjectStore } from '../lake/store.ts';
@@ -7,6 +9,7 @@ import { openWarehouse, type WarehouseAdapter } from '../warehouse/adapter.ts';
 import { runDataTests } from '../warehouse/data-tests.ts';
 import { lineageLines } from '../warehouse/lineage.ts';
 import { loadProject } from '../warehouse/project.ts';
+import { renderedText, renderProject } from '../warehouse/render.ts';
 import { buildWarehouse } from '../warehouse/runner.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
@@ -84,6 +87,42 @@ export function registerWarehouseCommands(program: Command): void {
         `${results.length} test(s): ${failed} failed, ${results.filter((r) => r.status === 'warn').length} warned`,
       );
       if (failed > 0) process.exitCode = 1;
+    });
+
+  warehouse
+    .command('compile')
+    .description('Render every model as the target engine would run it, without connecting')
+    .addOption(
+      new Option('--target <engine>', 'engine to render for')
+        .choices(['duckdb', 'bigquery'])
+        .default('duckdb'),
+    )
+    .option('--out <dir>', 'write <dir>/<layer>/<model>.sql instead of printing')
+    .action(async (options: { target: 'duckdb' | 'bigquery'; out?: string }, command: Command) => {
+      const { settings } = cliContext(command);
+      // Rendering needs no warehouse: an in-memory DuckDB, or BigQuery's dialect without a client.
+      const url =
+        options.target === 'duckdb'
+          ? 'duckdb:///:memory:'
+          : settings.warehouseUrl.startsWith('bigquery:')
+            ? settings.warehouseUrl
+            : 'bigquery://gourmand/warehouse';
+      const adapter = await openWarehouse({ ...settings, warehouseUrl: url });
+      try {
+        for (const rendered of renderProject(adapter, loadProject())) {
+          const text = renderedText(rendered);
+          if (!options.out) {
+            console.log(text);
+            continue;
+          }
+          const file = path.join(options.out, rendered.model.layer, `${rendered.model.name}.sql`);
+          mkdirSync(path.dirname(file), { recursive: true });
+          writeFileSync(file, text);
+        }
+        if (options.out) console.log(`Rendered every model for ${options.target} into ${options.out}`);
+      } finally {
+        await adapter.close();
+      }
     });
 
   warehouse

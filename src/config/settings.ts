@@ -100,6 +100,21 @@ export const settingDefs = {
     schema: urlWithProtocols('duckdb:', 'bigquery:'),
     default: (r) => `duckdb://${path.resolve(String(r.stateDir), 'warehouse.duckdb')}`,
   }),
+  bigqueryMaxBytesBilled: def({
+    env: 'BIGQUERY_MAX_BYTES_BILLED',
+    description:
+      'BigQuery cost guard: a statement whose dry run would process more bytes is refused (also sent as maximumBytesBilled)',
+    expected: 'a whole number of bytes from 1',
+    schema: positiveInt(Number.MAX_SAFE_INTEGER),
+    default: 10 * 1024 ** 3,
+  }),
+  bigqueryLocation: def({
+    env: 'BIGQUERY_LOCATION',
+    description: 'BigQuery location of the warehouse datasets',
+    expected: 'a location such as US, EU or europe-west1',
+    schema: z.string().min(1),
+    default: 'US',
+  }),
   yelpApiKey: def({
     env: 'YELP_API_KEY',
     description: 'Yelp Fusion API key; unset = the built-in simulator',

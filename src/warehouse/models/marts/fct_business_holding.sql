@@ -2,6 +2,7 @@
   "materialized": "incremental",
   "description": "One row per business and date: rating, review count and reviews gained since the previous day. Every holding is kept: the business version is the one valid that day, or the nearest one when none is (the original dropped those rows).",
   "unique_key": ["business_id", "holding_date"],
+  "partition_by": "holding_date",
   "tests": [
     { "unique": ["business_id", "holding_date"] },
     { "unique": "business_holding_key" },
