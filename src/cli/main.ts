@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { GourmandError } from '../common/errors.ts';
 import { registerAirflowCommands } from './airflow.ts';
 import { registerBackfillCommand } from './backfill.ts';
+import { registerCdcCommands } from './cdc.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
 import { registerLakeCommands } from './lake.ts';
@@ -25,6 +26,7 @@ const program = new Command('gourmand')
 registerDbCommands(program);
 registerLakeCommands(program);
 registerWarehouseCommands(program);
+registerCdcCommands(program);
 registerStartCommand(program);
 registerRunCommand(program);
 registerConfigCommand(program);

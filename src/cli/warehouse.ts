@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { cdcLakeStore, materializeCdcLake } from '../cdc/lake.ts';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { statePath } from '../config/state-dir.ts';
 import { openObjectStore } from '../lake/store.ts';
@@ -15,6 +16,7 @@ import { cliContext, printTable, withDatabase } from './context.ts';
 
 interface RunOptions {
   date: string;
+  source?: 'export' | 'cdc';
   select?: string[];
   fullRefresh?: boolean;
 }
@@ -43,12 +45,24 @@ export function registerWarehouseCommands(program: Command): void {
       'models to build: name, name+ (and downstream), +name (and upstream)',
     )
     .option('--full-refresh', 'rebuild incremental models and snapshots from every lake partition')
+    .addOption(
+      new Option('--source <source>', 'lake partitions from the daily export, or from the CDC change files')
+        .choices(['export', 'cdc'])
+        .default('export'),
+    )
     .action(async (options: RunOptions, command: Command) => {
       const runDate = parseRunDate(options.date);
       const { settings, log } = cliContext(command);
+      const cacheDir = statePath(settings, 'lake-cache');
+      let store = openObjectStore(settings);
+      if (options.source === 'cdc') {
+        const cdcStore = cdcLakeStore(settings);
+        await materializeCdcLake(store, cdcStore, { runDate, cacheDir });
+        store = cdcStore;
+      }
       const report = await withWarehouse(command, (adapter) =>
         buildWarehouse(
-          { adapter, store: openObjectStore(settings), cacheDir: statePath(settings, 'lake-cache'), log },
+          { adapter, store, cacheDir, log },
           { runDate, select: options.select, fullRefresh: options.fullRefresh },
         ),
       );
