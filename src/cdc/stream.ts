@@ -238,7 +238,7 @@ export class CdcStream {
     this.duck = await DuckDBInstance.create(':memory:');
     if (options.natsUrl)
       this.sink = await openJetStream(options.natsUrl, options.natsStream ?? 'GOURMAND_CDC', this.log);
-    if (snapshot) await this.write(snapshot);
+    if (snapshot?.length) await this.write(snapshot);
     this.service = new LogicalReplicationService(
       { connectionString: options.databaseUrl, options: '-c TimeZone=UTC -c DateStyle=ISO' },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },

@@ -43,6 +43,11 @@ export async function dropReplication(url: string, names: { slot: string; public
   await client.connect();
   try {
     await client.query(
+      'select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1 and active_pid is not null',
+      [names.slot],
+    );
+    await client.query('select pg_sleep(0.5)');
+    await client.query(
       'select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1',
       [names.slot],
     );
