@@ -164,16 +164,6 @@ async function readSnapshot(
   return events;
 }
 
-/** Bytes of WAL the server keeps for the slot: how far its confirmed position is behind. */
-export async function slotLagBytes(client: pg.Client | pg.Pool, slot: string): Promise<number | undefined> {
-  const { rows } = await client.query<{ lag: string | null }>(
-    `select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint as lag
-     from pg_replication_slots where slot_name = $1`,
-    [slot],
-  );
-  return rows[0]?.lag == null ? undefined : Number(rows[0].lag);
-}
-
 /**
  * pgoutput, with every column kept as PostgreSQL's text output: the lake casts it to the exact
  * type, and nothing is lost to JavaScript dates or floats on the way.

@@ -4,6 +4,7 @@ import { cdcLakeStore, materializeCdcLake } from '../../src/cdc/lake.ts';
 import { CdcStream } from '../../src/cdc/stream.ts';
 import { exportLake } from '../../src/lake/export.ts';
 import { FileStore } from '../../src/lake/store.ts';
+import { pipelineMetrics } from '../../src/quality/metrics.ts';
 import { buildWarehouse } from '../../src/warehouse/runner.ts';
 import { type ApiContext, createApiContext, signUp } from '../api/support.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
@@ -121,6 +122,28 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
         }
       }
     });
+  });
+
+  it('reports every slot’s lag as a metric (what the alert rule watches)', async () => {
+    const database = await createTestDatabase('postgres');
+    const names = uniqueNames();
+    const stream = new CdcStream({
+      databaseUrl: database.url!,
+      store: new FileStore(tempDir('lag')),
+      ...names,
+    });
+    try {
+      await stream.start();
+      await stream.stop();
+      // Stopped: the slot stays and falls behind as the source changes.
+      await database.db.insertInto('yelp_user').values({ yelp_user_id: 'lag-probe' }).execute();
+      const text = await pipelineMetrics(database).metrics();
+      const lag = new RegExp(`gourmand_cdc_slot_lag_bytes\\{slot="${names.slot}"\\} (\\d+)`).exec(text);
+      expect(Number(lag?.[1])).toBeGreaterThan(0);
+    } finally {
+      await dropReplication(database.url!, names);
+      await database.close();
+    }
   });
 
   describe('API writes and deletes reach the change files and JetStream in commit order with their LSNs', () => {
