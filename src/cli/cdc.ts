@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { CdcStream } from '../cdc/stream.ts';
 import { ConfigError } from '../common/errors.ts';
 import { openObjectStore } from '../lake/store.ts';
 import { cliContext } from './context.ts';
@@ -21,6 +20,8 @@ export function registerCdcCommands(program: Command): void {
           'gourmand cdc stream needs DATABASE_URL: a PostgreSQL server with wal_level=logical',
         );
       }
+      // Loaded here: other commands need not load the replication and NATS clients.
+      const { CdcStream } = await import('../cdc/stream.ts');
       const stream = new CdcStream({
         databaseUrl: settings.databaseUrl,
         store: openObjectStore(settings),
