@@ -4,6 +4,7 @@ import { redactSecrets } from '../common/redact.ts';
 import { registerAirflowCommands } from './airflow.ts';
 import { registerAnalyzeCommand } from './analyze.ts';
 import { registerBackfillCommand } from './backfill.ts';
+import { registerCdcCommands } from './cdc.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDbCommands } from './db.ts';
 import { registerLakeCommands } from './lake.ts';
@@ -28,6 +29,7 @@ const program = new Command('gourmand')
 registerDbCommands(program);
 registerLakeCommands(program);
 registerWarehouseCommands(program);
+registerCdcCommands(program);
 registerStartCommand(program);
 registerRunCommand(program);
 registerConfigCommand(program);

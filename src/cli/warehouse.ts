@@ -1,4 +1,7 @@
-import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { cdcLakeStore, materializeCdcLake } from '../cdc/lake.ts';
 import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { statePath } from '../config/state-dir.ts';
 import { openObjectStore } from '../lake/store.ts';
@@ -7,11 +10,13 @@ import { openWarehouse, type WarehouseAdapter } from '../warehouse/adapter.ts';
 import { runDataTests } from '../warehouse/data-tests.ts';
 import { lineageLines } from '../warehouse/lineage.ts';
 import { loadProject } from '../warehouse/project.ts';
+import { renderedText, renderProject } from '../warehouse/render.ts';
 import { buildWarehouse } from '../warehouse/runner.ts';
 import { cliContext, printTable, withDatabase } from './context.ts';
 
 interface RunOptions {
   date: string;
+  source?: 'export' | 'cdc';
   select?: string[];
   fullRefresh?: boolean;
 }
@@ -40,12 +45,24 @@ export function registerWarehouseCommands(program: Command): void {
       'models to build: name, name+ (and downstream), +name (and upstream)',
     )
     .option('--full-refresh', 'rebuild incremental models and snapshots from every lake partition')
+    .addOption(
+      new Option('--source <source>', 'lake partitions from the daily export, or from the CDC change files')
+        .choices(['export', 'cdc'])
+        .default('export'),
+    )
     .action(async (options: RunOptions, command: Command) => {
       const runDate = parseRunDate(options.date);
       const { settings, log } = cliContext(command);
+      const cacheDir = statePath(settings, 'lake-cache');
+      let store = openObjectStore(settings);
+      if (options.source === 'cdc') {
+        const cdcStore = cdcLakeStore(settings);
+        await materializeCdcLake(store, cdcStore, { runDate, cacheDir });
+        store = cdcStore;
+      }
       const report = await withWarehouse(command, (adapter) =>
         buildWarehouse(
-          { adapter, store: openObjectStore(settings), cacheDir: statePath(settings, 'lake-cache'), log },
+          { adapter, store, cacheDir, log },
           { runDate, select: options.select, fullRefresh: options.fullRefresh },
         ),
       );
@@ -84,6 +101,42 @@ export function registerWarehouseCommands(program: Command): void {
         `${results.length} test(s): ${failed} failed, ${results.filter((r) => r.status === 'warn').length} warned`,
       );
       if (failed > 0) process.exitCode = 1;
+    });
+
+  warehouse
+    .command('compile')
+    .description('Render every model as the target engine would run it, without connecting')
+    .addOption(
+      new Option('--target <engine>', 'engine to render for')
+        .choices(['duckdb', 'bigquery'])
+        .default('duckdb'),
+    )
+    .option('--out <dir>', 'write <dir>/<layer>/<model>.sql instead of printing')
+    .action(async (options: { target: 'duckdb' | 'bigquery'; out?: string }, command: Command) => {
+      const { settings } = cliContext(command);
+      // Rendering needs no warehouse: an in-memory DuckDB, or BigQuery's dialect without a client.
+      const url =
+        options.target === 'duckdb'
+          ? 'duckdb:///:memory:'
+          : settings.warehouseUrl.startsWith('bigquery:')
+            ? settings.warehouseUrl
+            : 'bigquery://gourmand/warehouse';
+      const adapter = await openWarehouse({ ...settings, warehouseUrl: url });
+      try {
+        for (const rendered of renderProject(adapter, loadProject())) {
+          const text = renderedText(rendered);
+          if (!options.out) {
+            console.log(text);
+            continue;
+          }
+          const file = path.join(options.out, rendered.model.layer, `${rendered.model.name}.sql`);
+          mkdirSync(path.dirname(file), { recursive: true });
+          writeFileSync(file, text);
+        }
+        if (options.out) console.log(`Rendered every model for ${options.target} into ${options.out}`);
+      } finally {
+        await adapter.close();
+      }
     });
 
   warehouse

@@ -125,6 +125,56 @@ export const settingDefs = {
     schema: urlWithProtocols('duckdb:', 'bigquery:'),
     default: (r) => `duckdb://${path.resolve(String(r.stateDir), 'warehouse.duckdb')}`,
   }),
+  bigqueryMaxBytesBilled: def({
+    env: 'BIGQUERY_MAX_BYTES_BILLED',
+    description:
+      'BigQuery cost guard: a statement whose dry run would process more bytes is refused (also sent as maximumBytesBilled)',
+    expected: 'a whole number of bytes from 1',
+    schema: positiveInt(Number.MAX_SAFE_INTEGER),
+    default: 10 * 1024 ** 3,
+  }),
+  bigqueryLocation: def({
+    env: 'BIGQUERY_LOCATION',
+    description: 'BigQuery location of the warehouse datasets',
+    expected: 'a location such as US, EU or europe-west1',
+    schema: z.string().min(1),
+    default: 'US',
+  }),
+  cdcSlot: def({
+    env: 'CDC_SLOT',
+    description: 'Logical replication slot `gourmand cdc stream` creates and reads (pgoutput)',
+    expected: 'a slot name: lower-case letters, digits and _',
+    schema: z.string().regex(/^[a-z0-9_]{1,63}$/),
+    default: 'gourmand_cdc',
+  }),
+  cdcPublication: def({
+    env: 'CDC_PUBLICATION',
+    description: 'Publication of the lake tables that the CDC slot streams',
+    expected: 'a publication name: lower-case letters, digits and _',
+    schema: z.string().regex(/^[a-z0-9_]{1,63}$/),
+    default: 'gourmand_cdc',
+  }),
+  cdcNatsUrl: def({
+    env: 'CDC_NATS_URL',
+    description: 'NATS server with JetStream the CDC stream also publishes to; unset = change files only',
+    expected: 'a nats:// URL, e.g. nats://127.0.0.1:4222',
+    schema: urlWithProtocols('nats:', 'tls:').optional(),
+  }),
+  cdcNatsStream: def({
+    env: 'CDC_NATS_STREAM',
+    description:
+      'JetStream stream of the CDC changes; subjects are its name lower-cased, _ as dots, plus the table',
+    expected: 'a stream name: upper-case letters, digits and _',
+    schema: z.string().regex(/^[A-Z0-9_]{1,64}$/),
+    default: 'GOURMAND_CDC',
+  }),
+  cdcBatchEvents: def({
+    env: 'CDC_BATCH_EVENTS',
+    description: 'CDC: changes written per change file batch at most (a quiet stream flushes sooner)',
+    expected: 'a whole number from 1 to 1000000',
+    schema: positiveInt(1_000_000),
+    default: 5000,
+  }),
   yelpApiKey: def({
     env: 'YELP_API_KEY',
     description: 'Yelp Fusion API key; unset = the built-in simulator',

@@ -139,5 +139,20 @@ export function pipelineMetrics(database: SourceDatabase, now: () => Date = () =
     countByStatus('ops.alert'),
   );
 
+  // Read from the server, not from the stream process: a stalled or dead stream still shows here.
+  gauge(
+    'gourmand_cdc_slot_lag_bytes',
+    'WAL the server keeps for each logical replication slot (current WAL position minus its confirmed position)',
+    ['slot'],
+    async () => {
+      if (!database.pool) return [];
+      const { rows } = await database.pool.query<{ slot: string; lag: string | null }>(
+        `select slot_name as slot, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint as lag
+         from pg_replication_slots where slot_type = 'logical'`,
+      );
+      return rows.map((row): Sample => [{ slot: row.slot }, Number(row.lag ?? 0)]);
+    },
+  );
+
   return registry;
 }

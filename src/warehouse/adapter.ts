@@ -1,6 +1,14 @@
 import { ConfigError } from '../common/errors.ts';
 import type { Settings } from '../config/settings.ts';
+import { BigQueryAdapter } from './bigquery.ts';
 import { DuckDbAdapter } from './duckdb.ts';
+
+/** How a table is laid out where the engine cares (BigQuery); DuckDB ignores it. */
+export interface TableLayout {
+  /** A date column to partition by. */
+  partitionBy?: string;
+  clusterBy?: readonly string[];
+}
 
 /**
  * Everything dialect-specific the runner and the models need. Models only use portable SQL plus
@@ -18,9 +26,16 @@ export interface WarehouseAdapter {
   tableExists(schema: string, name: string): Promise<boolean>;
   /** Runs `fn` in one transaction: all of it is visible or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /** `create or replace table relation as select`. */
-  replaceTable(relation: string, select: string): Promise<void>;
+  /** `create or replace table relation as select`: the old table stays readable until the swap. */
+  replaceTable(relation: string, select: string, layout?: TableLayout): Promise<void>;
   replaceView(relation: string, select: string): Promise<void>;
+  /** The statements `replaceTable`/`replaceView` run (what `warehouse compile` prints). */
+  replaceTableSql(relation: string, select: string, layout?: TableLayout): string;
+  replaceViewSql(relation: string, select: string): string;
+  /** Statements that replace the target's rows whose `keys` occur in `batch`, then add the batch's rows. */
+  mergeSql(target: string, batch: string, keys: readonly string[]): string[];
+  /** A statement as this engine runs it (portable helper SQL rewritten to the dialect). */
+  render(statement: string): string;
   /** Inserts the select's rows, matching columns by name. */
   insertByName(relation: string, select: string): Promise<void>;
   /** `alias.*` without the given columns. */
@@ -32,7 +47,9 @@ export interface WarehouseAdapter {
   close(): Promise<void>;
 }
 
-export async function openWarehouse(settings: Pick<Settings, 'warehouseUrl'>): Promise<WarehouseAdapter> {
+export async function openWarehouse(
+  settings: Pick<Settings, 'warehouseUrl' | 'bigqueryMaxBytesBilled' | 'bigqueryLocation'>,
+): Promise<WarehouseAdapter> {
   const url = new URL(settings.warehouseUrl);
   if (url.protocol === 'duckdb:') {
     const file = decodeURIComponent(`${url.host}${url.pathname}`);
@@ -42,14 +59,15 @@ export async function openWarehouse(settings: Pick<Settings, 'warehouseUrl'>): P
       );
     return DuckDbAdapter.open(file === '/:memory:' ? ':memory:' : file);
   }
+  if (url.protocol === 'bigquery:') return BigQueryAdapter.open(settings.warehouseUrl, settings);
   throw new ConfigError(
-    `WAREHOUSE_URL "${settings.warehouseUrl}": the BigQuery adapter is not available in this build; use duckdb:///path/file.duckdb`,
+    `Invalid WAREHOUSE_URL "${settings.warehouseUrl}": expected duckdb:///path/file.duckdb or bigquery://project/dataset`,
   );
 }
 
 /** Opens the warehouse for the duration of `fn`, closing it whatever happens. */
 export async function withWarehouse<T>(
-  settings: Pick<Settings, 'warehouseUrl'>,
+  settings: Parameters<typeof openWarehouse>[0],
   fn: (adapter: WarehouseAdapter) => Promise<T>,
 ): Promise<T> {
   const adapter = await openWarehouse(settings);

@@ -87,12 +87,31 @@ export class DuckDbAdapter implements WarehouseAdapter {
     }
   }
 
+  replaceTableSql(relation: string, select: string) {
+    return `create or replace table ${relation} as\n${select}`;
+  }
+
+  replaceViewSql(relation: string, select: string) {
+    return `create or replace view ${relation} as\n${select}`;
+  }
+
   async replaceTable(relation: string, select: string) {
-    await this.exec(`create or replace table ${relation} as\n${select}`);
+    await this.exec(this.replaceTableSql(relation, select));
   }
 
   async replaceView(relation: string, select: string) {
-    await this.exec(`create or replace view ${relation} as\n${select}`);
+    await this.exec(this.replaceViewSql(relation, select));
+  }
+
+  mergeSql(target: string, batch: string, keys: readonly string[]) {
+    return [
+      `delete from ${target} as t where exists (select 1 from ${batch} as b where ${keys.map((k) => `b.${k} = t.${k}`).join(' and ')})`,
+      `insert into ${target} by name\nselect * from ${batch}`,
+    ];
+  }
+
+  render(statement: string) {
+    return statement;
   }
 
   async insertByName(relation: string, select: string) {
@@ -118,6 +137,7 @@ export class DuckDbAdapter implements WarehouseAdapter {
     month_name: (expr: string) => `monthname(${expr})`,
     iso_week: (expr: string) => `cast(extract('week' from ${expr}) as integer)`,
     iso_day_of_week: (expr: string) => `cast(extract('isodow' from ${expr}) as integer)`,
+    day_of_year: (expr: string) => `cast(extract('doy' from ${expr}) as integer)`,
     /** A stable surrogate key from the given columns. */
     hash: (...exprs: string[]) =>
       `md5(concat_ws('|', ${exprs.map((e) => `cast(${e} as varchar)`).join(', ')}))`,

@@ -44,6 +44,9 @@ const headerSchema = z.strictObject({
   check_cols: z.array(z.string()).min(1).optional(),
   /** Snapshots: a column that, when not null, means the source row was deleted (closes the version). */
   deleted_when: z.string().optional(),
+  /** Tables on engines that partition (BigQuery): a date column; clustering defaults to unique_key. */
+  partition_by: z.string().optional(),
+  cluster_by: z.array(z.string()).min(1).optional(),
   tests: z.array(testSchema).default([]),
 });
 export type ModelConfig = z.infer<typeof headerSchema>;
@@ -172,6 +175,13 @@ export function loadProject(dir = MODELS_DIR): Project {
     }
   }
   return { dir, models, sourceTests, customTests };
+}
+
+/** The model's table layout: its partition column, clustered on `cluster_by` or its unique key. */
+export function layoutOf(model: Model) {
+  const clusterBy =
+    model.config.cluster_by ?? (model.config.unique_key ? [model.config.unique_key].flat() : undefined);
+  return { partitionBy: model.config.partition_by, clusterBy };
 }
 
 /** Models in dependency order (parents first); throws on a cycle. */

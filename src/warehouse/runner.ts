@@ -4,7 +4,15 @@ import type { ObjectStore } from '../lake/store.ts';
 import type { WarehouseAdapter } from './adapter.ts';
 import { type CompileContext, compileSql } from './compile.ts';
 import { type LandResult, landingRefusal, landLake, planLanding } from './land.ts';
-import { LAYERS, loadProject, type Model, type Project, selectModels, topoOrder } from './project.ts';
+import {
+  LAYERS,
+  layoutOf,
+  loadProject,
+  type Model,
+  type Project,
+  selectModels,
+  topoOrder,
+} from './project.ts';
 import { applySnapshotDate } from './snapshot.ts';
 
 export interface WarehouseContext {
@@ -48,6 +56,10 @@ export interface BuildReport {
 }
 
 const META_LANDED = 'landed_partition';
+
+/** Where an incremental model's batch is built before it is merged. */
+export const batchRelation = (adapter: WarehouseAdapter, model: string) =>
+  adapter.relation('_gourmand', `batch_${model}`);
 
 export function relationResolver(adapter: WarehouseAdapter, project: Project) {
   return (name: string) => adapter.relation(project.models.get(name)!.layer, name);
@@ -135,25 +147,22 @@ async function buildModel(
       await adapter.replaceView(self, compile(false));
       return { ...base, mode: 'view', rows: 0 };
     case 'table':
-      await adapter.transaction(() => adapter.replaceTable(self, compile(false)));
+      await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
       return { ...base, mode: 'full', rows: await countRows(adapter, self) };
     case 'incremental': {
       if (run.fullRefresh || !exists) {
         await adapter.transaction(async () => {
-          await adapter.replaceTable(self, compile(false));
+          await adapter.replaceTable(self, compile(false), layoutOf(model));
           await recordApplied(adapter, model.name, await landedDates(adapter, run.runDate), true);
         });
         return { ...base, mode: 'full', rows: await countRows(adapter, self) };
       }
       const keys = [model.config.unique_key!].flat();
-      const batch = adapter.relation('_gourmand', `batch_${model.name}`);
+      const batch = batchRelation(adapter, model.name);
       const dates = await pendingDates(adapter, model.name, run.runDate);
       const merged = await adapter.transaction(async () => {
         await adapter.replaceTable(batch, compile(true, dates));
-        await adapter.exec(
-          `delete from ${self} as t where exists (select 1 from ${batch} as b where ${keys.map((k) => `b.${k} = t.${k}`).join(' and ')})`,
-        );
-        await adapter.insertByName(self, `select * from ${batch}`);
+        for (const statement of adapter.mergeSql(self, batch, keys)) await adapter.exec(statement);
         const n = await countRows(adapter, batch);
         await adapter.exec(`drop table ${batch}`);
         await recordApplied(adapter, model.name, dates, false);

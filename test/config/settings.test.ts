@@ -9,6 +9,12 @@ const emptyDir = () => mkdtempSync(path.join(tmpdir(), 'gourmand-config-'));
 
 // One bad value per setting that can be malformed (stateDir is checked through the config file).
 const badValues: Record<string, string> = {
+  BIGQUERY_MAX_BYTES_BILLED: '0',
+  CDC_SLOT: 'Bad-Slot',
+  CDC_PUBLICATION: 'no spaces',
+  CDC_NATS_URL: 'http://127.0.0.1:4222',
+  CDC_BATCH_EVENTS: '0',
+  CDC_NATS_STREAM: 'gourmand.cdc',
   LOG_LEVEL: 'loud',
   DATABASE_URL: 'foo',
   DATABASE_STATEMENT_TIMEOUT_MS: '-5',
@@ -74,7 +80,13 @@ describe('settings', () => {
 
   it('covers every setting with a bad-value case', () => {
     const envs = Object.values(settingDefs).map((d) => d.env);
-    const untestable = ['GOURMAND_STATE_DIR', 'YELP_API_KEY', 'CENSUS_API_KEY', 'S3_REGION'];
+    const untestable = [
+      'GOURMAND_STATE_DIR',
+      'YELP_API_KEY',
+      'CENSUS_API_KEY',
+      'S3_REGION',
+      'BIGQUERY_LOCATION',
+    ];
     expect(envs.filter((env) => !untestable.includes(env)).sort()).toEqual(Object.keys(badValues).sort());
   });
 

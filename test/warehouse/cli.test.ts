@@ -120,7 +120,7 @@ describe('gourmand lake and warehouse commands', () => {
     expect((await gourmand(['lake', 'verify'], env)).code).toBe(0);
   });
 
-  it('prints the lineage, and refuses a BigQuery warehouse with a clear error', async () => {
+  it('prints the lineage, and refuses a BigQuery URL without a dataset with a clear error', async () => {
     const graph = await gourmand(['warehouse', 'graph'], env);
     expect(graph.code).toBe(0);
     expect(graph.stdout).toContain(
@@ -128,9 +128,11 @@ describe('gourmand lake and warehouse commands', () => {
     );
     const bigquery = await gourmand(['warehouse', 'build', '--date', FIXTURE_DAYS[0]], {
       ...env,
-      WAREHOUSE_URL: 'bigquery://project/dataset',
+      WAREHOUSE_URL: 'bigquery://project/',
     });
     expect(bigquery.code).toBe(2);
-    expect(bigquery.stderr).toMatch(/BigQuery adapter is not available in this build/);
+    expect(bigquery.stderr).toMatch(
+      /Invalid WAREHOUSE_URL "bigquery:\/\/project\/": expected bigquery:\/\/project\/dataset/,
+    );
   });
 });

@@ -22,7 +22,7 @@ final as (
         {{ month_name('date_day') }} as month_name,
         cast(extract(quarter from date_day) as integer) as quarter,
         cast(extract(year from date_day) as integer) as year,
-        cast(extract(doy from date_day) as integer) as day_of_year,
+        {{ day_of_year('date_day') }} as day_of_year,
         {{ date_add('date_day', '1 - extract(day from date_day)') }} as first_of_month,
         {{ iso_day_of_week('date_day') }} >= 6 as is_weekend
     from days

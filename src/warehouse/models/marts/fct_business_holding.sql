@@ -2,6 +2,7 @@
   "materialized": "incremental",
   "description": "One row per business and date: rating, review count and reviews gained since the previous day. Every holding is kept, with the business version valid that day (the first version also covers the days before it: a backfilled holding); a holding outside every version has no business_key and fails its tests (the original dropped those rows).",
   "unique_key": ["business_id", "holding_date"],
+  "partition_by": "holding_date",
   "tests": [
     { "unique": ["business_id", "holding_date"] },
     { "unique": "business_holding_key" },

@@ -1,0 +1,4 @@
+-- snapshots/snap_event (snapshot)
+
+-- snapshot source
+select * from `gourmand.warehouse_staging.stg_event`;

@@ -1,0 +1,26 @@
+-- staging/stg_business_transaction_bridge (view)
+
+-- view
+create or replace view `gourmand.warehouse_staging.stg_business_transaction_bridge` as
+with source as (
+
+    select * from `gourmand.warehouse_lake.business_transaction_bridge`
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        business_id,
+        transaction_type_id,
+        -- dates
+        valid_to as deleted_on,
+        -- extraction
+        updated_at,
+        dt as extracted_on
+    from source
+
+)
+
+select * from renamed;
