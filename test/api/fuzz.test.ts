@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiContext, apiBackends, createApiContext, type Session, signUp } from './support.ts';
 
 /**
@@ -122,6 +122,9 @@ function operationsOf(doc: { paths: Record<string, Record<string, Omit<Operation
   }
   return operations;
 }
+
+// 100 runs of every operation: the time grows with the API, and the default minute is tight on a busy machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 describe.each(apiBackends)('fuzzing every OpenAPI operation on %s with %s cache', (backend, cacheKind) => {
   let ctx: ApiContext;

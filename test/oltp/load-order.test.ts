@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorld } from '../../src/simulator/index.ts';
 import { dumpTables, rows } from '../e2e/truth.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
@@ -7,6 +7,9 @@ import { loadWorldDay } from './world-load.ts';
 // A month apart: businesses open, close, change name, phone, price, categories in between.
 const [D1, D2, D3] = ['2026-01-05', '2026-02-05', '2026-03-05'] as const;
 const world = createWorld({ businesses: 600, seed: 7 });
+
+// Six loads before the first test, each with its geography: slow on a busy machine.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /** Every table a load writes, plus the record of loaded dates, without the wall-clock columns. */
 async function content(database: TestDatabase) {
