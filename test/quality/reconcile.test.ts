@@ -32,7 +32,8 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
       log: silentLogger,
     });
     expect(summary.status).toBe('succeeded');
-  });
+    // A whole pipeline day: past the default hook timeout on a busy machine.
+  }, 300_000);
   afterAll(async () => {
     await database?.close();
     await sim?.close();
@@ -94,7 +95,7 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
       await duck.run(`update marts.fct_business_holding set rating = ${rating}
         where holding_date = date '${DAY}' and business_id = ${id}`);
       await duck.run(
-        `update marts.dim_business set business_name = ${name} where is_current and business_id = ${id}`,
+        `update snapshots.snap_business set business_name = ${name} where is_current and business_id = ${id}`,
       );
       duck.closeSync();
     };

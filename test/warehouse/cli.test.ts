@@ -78,7 +78,8 @@ describe('gourmand lake and warehouse commands', () => {
       conn.closeSync();
       instance.closeSync();
     }
-  });
+    // Four CLI processes, each starting PGlite or DuckDB: past the default timeout on a busy machine.
+  }, 180_000);
 
   it('a flipped byte in an S3 lake file: lake verify and warehouse build --full-refresh fail naming it, and the warehouse is unchanged', async () => {
     const date = FIXTURE_DAYS[0];
@@ -118,7 +119,7 @@ describe('gourmand lake and warehouse commands', () => {
       await lake.putFile(key, path.join(dir, 'original.parquet'));
     }
     expect((await gourmand(['lake', 'verify'], env)).code).toBe(0);
-  });
+  }, 180_000);
 
   it('prints the lineage, and refuses a BigQuery URL without a dataset with a clear error', async () => {
     const graph = await gourmand(['warehouse', 'graph'], env);
