@@ -122,7 +122,7 @@ describe('analyses after the default pipeline', () => {
     const bad = gourmand(['analyze', 'payment-level', '--state', 'ZZ'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^error: no businesses match .*state ZZ/);
-  });
+  }, 300_000);
 
   it('GET /analytics/analyses lists them; GET /analytics/analyses/<name> serves the same result, cached', async () => {
     const app = await buildApp({ settings, database, cache: new MemoryCache(), log: silentLogger });
