@@ -171,7 +171,7 @@ export const reconciliationChecks: readonly CheckDefinition[] = [
     source: () => `
       select 'current' as key,
              ${sourceRowHash('business_id', 'yelp_id', 'name', 'phone', 'zip_code', 'latitude', 'longitude', 'is_closed')} as value
-      from business where valid_to is null`,
+      from business_effective where valid_to is null`,
     warehouse: () => `
       select 'current' as key,
              ${warehouseRowHash('business_id', 'yelp_id', 'business_name', 'phone', 'zip_code', 'latitude', 'longitude', 'is_closed')} as value
