@@ -308,7 +308,7 @@ describe('hostile bodies on every operation and on unknown routes', () => {
     }
     // The limits, not luck, refused the deep and wide bodies.
     expect(seen.get(400)).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   it('refuses deep and wide JSON with a 400 that says why, before any schema', async () => {
     const send = (url: string, payload: string) =>

@@ -140,7 +140,11 @@ export class RedisCache implements Cache {
 
   /** A write that could not reach Redis: nothing is served until the version is bumped. */
   private async write(fn: () => Promise<unknown>): Promise<void> {
-    if (!(await this.attempt(async () => (await fn(), true), false))) this.markSuspect();
+    const reached = await this.attempt(async () => {
+      await fn();
+      return true;
+    }, false);
+    if (!reached) this.markSuspect();
   }
 
   private markSuspect() {
