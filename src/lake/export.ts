@@ -16,7 +16,14 @@ import {
   sha256File,
 } from './manifest.ts';
 import type { ObjectStore } from './store.ts';
-import { CHANGE_XID, LAKE_TABLES, type LakeColumn, type LakeTableName, sourceOf, tableShape } from './tables.ts';
+import {
+  CHANGE_XID,
+  LAKE_TABLES,
+  type LakeColumn,
+  type LakeTableName,
+  sourceOf,
+  tableShape,
+} from './tables.ts';
 
 export interface ExportOptions {
   log?: Logger;

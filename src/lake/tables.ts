@@ -87,10 +87,7 @@ export function duckTypeOf(column: Omit<ColumnRow, 'column_name'>): string {
 export const CHANGE_XID = 'change_xid';
 
 /** Reads a table's columns from the catalog, so a column a later migration adds is exported too. */
-export async function tableShape(
-  reader: Pick<SnapshotReader, 'query'>,
-  table: string,
-): Promise<TableShape> {
+export async function tableShape(reader: Pick<SnapshotReader, 'query'>, table: string): Promise<TableShape> {
   const rows = await reader.query<ColumnRow>(`
     select column_name, data_type, numeric_precision, numeric_scale
     from information_schema.columns

@@ -287,7 +287,9 @@ export class YelpApi {
     if (this.world.status(profile, day) === 'unopened') return YELP_ERRORS.businessNotFound();
     const b = this.world.business(profile, day);
     return jsonReply(200, {
-      reviews: this.world.reviews(profile, day, b.alias).map((r) => yelpReviewJson(r, this.options.reviewFormat)),
+      reviews: this.world
+        .reviews(profile, day, b.alias)
+        .map((r) => yelpReviewJson(r, this.options.reviewFormat)),
       total: b.reviewCount,
       possible_languages: ['en'],
     });

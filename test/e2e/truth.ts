@@ -190,7 +190,10 @@ export async function expectMatchesTruth(database: TestDatabase, truth: GroundTr
  */
 export function comparable(dump: Record<string, unknown[]>) {
   const quarantine = new Map(
-    (dump['ops.quarantine'] ?? []).map((row, i) => [(row as { quarantine_id: unknown }).quarantine_id, i + 1]),
+    (dump['ops.quarantine'] ?? []).map((row, i) => [
+      (row as { quarantine_id: unknown }).quarantine_id,
+      i + 1,
+    ]),
   );
   return Object.fromEntries(
     Object.entries(dump).map(([table, list]) => [
