@@ -137,7 +137,7 @@ export async function sourceTables(database: SourceDatabase) {
 }
 
 /** The warehouse marts, ordered, as plain values. */
-export async function warehouseTables(settings: Settings, exclude: readonly string[] = []) {
+export async function warehouseTables(settings: Settings) {
   const connection = await (await DuckDBInstance.create(new URL(settings.warehouseUrl).pathname)).connect();
   try {
     const columns = (
@@ -148,7 +148,7 @@ export async function warehouseTables(settings: Settings, exclude: readonly stri
     const byTable = new Map<string, string[]>();
     for (const { table_name, column_name } of columns) {
       const name = String(column_name);
-      if (name === 'updated_at' || exclude.includes(name)) continue;
+      if (name === 'updated_at') continue;
       byTable.set(String(table_name), [...(byTable.get(String(table_name)) ?? []), `"${name}"`]);
     }
     const dump: Record<string, string> = {};
