@@ -5,7 +5,7 @@ import { type CensusCounty, type CensusPopulation, pullCensus } from './census.t
 import { CoverageLedger, type CoverageReport } from './coverage.ts';
 import { sourceEndpoints, sourceHttp } from './endpoints.ts';
 import type { QuarantinedRecord } from './quarantine.ts';
-import { hasFile, rawDir, readAllJsonLines, writeJsonLines } from './raw-store.ts';
+import { hasFile, rawDir, readAllJsonLines, requireRaw, writeJsonLines } from './raw-store.ts';
 import { mergeStates, pullStates, type StateAbbreviation } from './states.ts';
 import { YelpClient } from './yelp.ts';
 import { failuresFile, pullYelp, type YelpCounty, type YelpMode } from './yelp-pull.ts';
@@ -182,6 +182,31 @@ function coveragePartial(coverage: CoverageReport, stopped: string | undefined):
     .join('; ');
 }
 
+/** Where each extract keeps its pull of a date. */
+const keptPulls: Record<string, (settings: Pick<Settings, 'stateDir'>, date: string) => string> = {
+  extract_census: censusFile,
+  extract_states: statesFile,
+  extract_yelp: (settings, date) => path.join(rawDir(settings, 'yelp', date), 'counties'),
+};
+
+/**
+ * The extracts as `gourmand backfill --from-raw` runs them: the pull kept for the date, or a
+ * one-line failure — never an API call, which would answer with today's state.
+ */
+export const replayTasks: Task[] = sourceTasks.map((task) => ({
+  ...task,
+  description: `${task.description} (replayed from the kept raw pull)`,
+  async run(ctx) {
+    requireRaw(
+      ctx.settings,
+      keptPulls[task.name]!(ctx.settings, ctx.runDate),
+      `The kept pull of ${ctx.runDate}`,
+      task.name,
+    );
+    return { details: { calls: 0, cached: 'yes' } };
+  },
+}));
+
 async function cachedOutcome(file: string) {
   const rows = (await readAllJsonLines(file)).length;
   return { rows, details: { calls: 0, cached: 'yes' } };
@@ -192,6 +217,8 @@ export async function yelpCounties(
   settings: Pick<Settings, 'stateDir'>,
   date: string,
 ): Promise<YelpCounty[]> {
+  requireRaw(settings, censusFile(settings, date), `The Census pull of ${date}`, 'extract_census');
+  requireRaw(settings, statesFile(settings, date), `The states page pull of ${date}`, 'extract_states');
   const census = await readAllJsonLines<CensusLine>(censusFile(settings, date));
   const states = await readAllJsonLines<StatesLine>(statesFile(settings, date));
   const codeByName = new Map(

@@ -57,6 +57,7 @@ const badValues: Record<string, string> = {
   PORT: '70000',
   JWT_SECRET: 'short',
   GOURMAND_DEV: 'maybe',
+  SOURCE_SERVES_HISTORY: 'sometimes',
   ALERT_WEBHOOK_URL: 'mailto:ops@example.com',
   DASHBOARD_URL: 'dashboard',
   SCHEDULE_CRON: 'daily',

@@ -200,3 +200,59 @@ describe('the run date: one meaning for the scheduler and Airflow', () => {
     expect(parseDag(file).dag.catchup).toBe('True');
   });
 });
+
+describe('the exported DAG’s tasks, each run as Airflow would', () => {
+  it('each `gourmand task run` from its own empty folder with the DAG’s environment gives the tables of `gourmand run`', {
+    timeout: 900_000,
+  }, async () => {
+    const { openPglite } = await import('../../src/oltp/database.ts');
+    const { sourceTables, warehouseTables } = await import('./workers.ts');
+    const date = '2026-12-01';
+    const common = { SIM_BUSINESSES: '100', LOG_LEVEL: 'warn', TASK_BACKOFF_MS: '10' };
+    const airflowState = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-state-'));
+    const dagDir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-dags-'));
+    expect(
+      gourmand(['airflow', 'export', '--out', dagDir], { ...common, GOURMAND_STATE_DIR: airflowState }).code,
+    ).toBe(0);
+    const dag = parseDag(path.join(dagDir, 'gourmand_daily.py'));
+    // The interval whose end is the firing of `date` (SCHEDULE_CRON 30 12 * * * in UTC).
+    const interval = ['2026-11-30T12:30:00+00:00', '2026-12-01T12:30:00+00:00'];
+    for (const task of validateGraph(dailyGraph())) {
+      const spec = dag.tasks[task.name]!;
+      const rendered = execFileSync('python3', ['-c', render, spec.bash_command, ...interval], {
+        encoding: 'utf8',
+      });
+      const [command, ...args] = rendered.trim().split(' ');
+      expect(command).toBe('gourmand');
+      // Airflow gives each task a fresh temporary folder; only the DAG's environment is shared.
+      const folder = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-task-'));
+      const result = gourmand(args, { ...common, ...spec.env }, folder);
+      expect(result.code, `${task.name}: ${result.stdout}\n${result.stderr}`).toBe(0);
+    }
+    const runState = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-run-'));
+    const run = gourmand(['run', '--date', date], { ...common, GOURMAND_STATE_DIR: runState });
+    expect(run.code, run.stderr).toBe(0);
+    const dump = async (state: string) => {
+      const database = await openPglite(path.join(state, 'pglite'));
+      try {
+        return await sourceTables(database);
+      } finally {
+        await database.close();
+      }
+    };
+    expect(await dump(airflowState)).toEqual(await dump(runState));
+    const warehouse = (state: string) =>
+      warehouseTables({ warehouseUrl: `duckdb://${path.join(state, 'warehouse.duckdb')}` } as never);
+    expect(await warehouse(airflowState)).toEqual(await warehouse(runState));
+
+    // A date never pulled: the load fails in one line naming what is missing and where it looked.
+    const missing = gourmand(['task', 'run', 'load_yelp', '--date', '2026-12-05'], {
+      ...common,
+      GOURMAND_STATE_DIR: airflowState,
+    });
+    expect(missing.code).toBe(1);
+    const expected = `The Yelp pull of 2026-12-05 is missing: looked for ${path.join(airflowState, 'raw', 'yelp', '2026-12-05', 'counties')} (run extract_yelp for this date first)`;
+    expect(missing.stdout).toContain(expected);
+    expect(missing.stdout.split('\n').filter((line) => line.includes('missing'))).toHaveLength(1);
+  });
+});
