@@ -126,14 +126,18 @@ export class CoverageLedger {
     }
   }
 
-  /** The current pass as of `runDate`: how many counties it pulled, failed, has still to pull. */
+  /**
+   * The current pass as of `runDate` (or, for a date before it, that date alone): how many counties
+   * it pulled, failed, has still to pull.
+   */
   async report(runDate: string, counties: readonly string[]): Promise<CoverageReport> {
     const pass = await this.database.db
       .selectFrom('ops.coverage_pass')
       .select('pass_started')
       .where('source', '=', this.source)
       .executeTakeFirst();
-    const passStarted = pass?.pass_started ?? runDate;
+    // A date before the current pass (a re-run of history) is judged by its own pulls.
+    const passStarted = pass && pass.pass_started <= runDate ? pass.pass_started : runDate;
     const pending = await this.pending(passStarted, runDate, counties);
     const pulled = await this.database.db
       .selectFrom('ops.coverage')

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, errorMessage, SourceError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
@@ -97,6 +97,9 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
     quarantined: 0,
     entries: [],
   };
+  // The folder says the pull of this date ran, even when the quota let no county finish: the load
+  // then loads nothing and the run is partial, while a pull that never ran is a missing input.
+  mkdirSync(path.join(dir, 'counties'), { recursive: true });
   try {
     const topCategories = await loadCategories(client, dir);
     const knownIds = new Set([...options.known.values()].flat());

@@ -197,8 +197,10 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
       await stream.stop();
 
       const changes = await readChangeFiles(lake);
+      // A correction lives in api.business_override (issue 16), outside the publication; setting it
+      // touches the business row, so the stream carries that update (the corrected value itself is
+      // not replicated yet: see the README's CDC section).
       const update = changes.find((c) => c.table === 'business' && c.op === 'u');
-      expect(update?.after?.name).toBe('Corrected by CDC test');
       expect(update?.after?.business_id).toBe(String(business.business_id));
       const deleted = changes.find((c) => c.table === 'business_holding' && c.op === 'd');
       expect(deleted?.before?.business_id).toBe(String(holding.business_id));
@@ -222,7 +224,7 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
       }
       const natsUpdate = messages.find((m) => m.event.source.lsn === update!.lsn)!.event;
       expect(natsUpdate.op).toBe('u');
-      expect(natsUpdate.after?.name).toBe('Corrected by CDC test');
+      expect(natsUpdate.after?.business_id).toBe(String(business.business_id));
     });
   });
 });

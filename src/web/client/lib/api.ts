@@ -80,8 +80,9 @@ export async function login(email: string, password: string): Promise<void> {
 
 export async function logout(): Promise<void> {
   const token = sessionStorage.getItem(REFRESH_KEY);
-  keep(null);
+  // Logging out needs the access token, so the tokens are dropped only after the call.
   if (token) await api('/auth/logout', { method: 'POST', body: { refresh_token: token } }).catch(() => {});
+  keep(null);
 }
 
 export interface Me {
