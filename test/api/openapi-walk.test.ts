@@ -27,6 +27,7 @@ const PROTECTED_WRITES: Record<string, Role> = {
   'DELETE /notes/{noteId}': 'user',
   'PUT /notes/{noteId}/hidden': 'moderator',
   'PATCH /businesses/{id}': 'admin',
+  'DELETE /businesses/{id}/overrides/{field}': 'admin',
   'PATCH /admin/accounts/{id}': 'admin',
 };
 const BELOW: Record<Role, Role[]> = { user: [], moderator: ['user'], admin: ['user', 'moderator'] };

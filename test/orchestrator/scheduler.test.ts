@@ -141,13 +141,13 @@ describe.each(databaseBackends)('scheduler on %s', (backend) => {
         tries.set(ctx.runDate, n);
         return {
           rows: 1,
-          partial: ctx.runDate === '2026-09-01' && n === 1 ? '3 counties not yet pulled' : undefined,
+          partial: ctx.runDate === '2026-10-01' && n === 1 ? '3 counties not yet pulled' : undefined,
         };
       },
     };
     const s = settings({ SCHEDULE_CATCHUP_DAYS: '2' });
     const controller = new AbortController();
-    const { clock } = fakeClock('2026-09-02T13:00:00Z', controller, 2);
+    const { clock } = fakeClock('2026-10-02T13:00:00Z', controller, 2);
     await new Scheduler({
       settings: s,
       database,
@@ -155,17 +155,17 @@ describe.each(databaseBackends)('scheduler on %s', (backend) => {
       clock,
       runDate: (date) => runGraph({ graph: [pull], runDate: date, settings: s, database, log: silentLogger }),
     }).start(controller.signal);
-    // First tick: 09-01 partial, 09-02 still runs; the next firing (09-03) resumes 09-01 before 09-03.
-    expect(await runsBetween('2026-09-01', '2026-09-03')).toEqual([
-      { run_date: '2026-09-01', status: 'partial', executor: 'in-process' },
-      { run_date: '2026-09-02', status: 'succeeded', executor: 'in-process' },
-      { run_date: '2026-09-01', status: 'succeeded', executor: 'in-process' },
-      { run_date: '2026-09-03', status: 'succeeded', executor: 'in-process' },
+    // First tick: 10-01 partial, 10-02 still runs; the next firing (10-03) resumes 10-01 before 10-03.
+    expect(await runsBetween('2026-10-01', '2026-10-03')).toEqual([
+      { run_date: '2026-10-01', status: 'partial', executor: 'in-process' },
+      { run_date: '2026-10-02', status: 'succeeded', executor: 'in-process' },
+      { run_date: '2026-10-01', status: 'succeeded', executor: 'in-process' },
+      { run_date: '2026-10-03', status: 'succeeded', executor: 'in-process' },
     ]);
     const [run] = await database.db
       .selectFrom('ops.pipeline_run')
       .select('error')
-      .where('run_date', '=', '2026-09-01')
+      .where('run_date', '=', '2026-10-01')
       .where('status', '=', 'partial')
       .execute();
     expect(run!.error).toBe('partial: pull: 3 counties not yet pulled');
