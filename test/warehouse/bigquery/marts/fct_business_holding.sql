@@ -29,7 +29,14 @@ earlier as (
 
 versions as (
 
-    select business_key, business_id, valid_from, valid_to from `gourmand.warehouse_marts.dim_business`
+    select
+        business_key,
+        business_id,
+        -- the first version also stands for the days before the business was first extracted
+        case when valid_from = min(valid_from) over (partition by business_id)
+            then cast('0001-01-01' as date) else valid_from end as valid_from,
+        valid_to
+    from `gourmand.warehouse_marts.dim_business`
 
 ),
 
@@ -39,14 +46,10 @@ with_version as (
         latest.*,
         versions.business_key
     from latest
-    left join versions on versions.business_id = latest.business_id
-    where true qualify row_number() over (
-        partition by latest.business_id, latest.holding_date
-        order by
-            case when latest.holding_date >= versions.valid_from and latest.holding_date < versions.valid_to
-                then 0 else 1 end,
-            abs(date_diff(latest.holding_date, versions.valid_from, day))
-    ) = 1
+    left join versions
+        on versions.business_id = latest.business_id
+        and latest.holding_date >= versions.valid_from
+        and latest.holding_date < versions.valid_to
 
 ),
 
@@ -111,7 +114,14 @@ earlier as (
 
 versions as (
 
-    select business_key, business_id, valid_from, valid_to from `gourmand.warehouse_marts.dim_business`
+    select
+        business_key,
+        business_id,
+        -- the first version also stands for the days before the business was first extracted
+        case when valid_from = min(valid_from) over (partition by business_id)
+            then cast('0001-01-01' as date) else valid_from end as valid_from,
+        valid_to
+    from `gourmand.warehouse_marts.dim_business`
 
 ),
 
@@ -121,14 +131,10 @@ with_version as (
         latest.*,
         versions.business_key
     from latest
-    left join versions on versions.business_id = latest.business_id
-    where true qualify row_number() over (
-        partition by latest.business_id, latest.holding_date
-        order by
-            case when latest.holding_date >= versions.valid_from and latest.holding_date < versions.valid_to
-                then 0 else 1 end,
-            abs(date_diff(latest.holding_date, versions.valid_from, day))
-    ) = 1
+    left join versions
+        on versions.business_id = latest.business_id
+        and latest.holding_date >= versions.valid_from
+        and latest.holding_date < versions.valid_to
 
 ),
 
