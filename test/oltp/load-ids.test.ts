@@ -96,6 +96,7 @@ describe.each(databaseBackends)('surrogate keys of daily loads (%s)', (backend) 
             list.map((row) => {
               const {
                 updated_at: _u,
+                change_xid: _x,
                 created_at: _c,
                 quarantine_id: _q,
                 ...rest
