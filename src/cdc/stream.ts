@@ -234,6 +234,7 @@ export class CdcStream {
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     this.service.on('data', (lsn: string, message: Message) => this.onMessage(lsn, message));
+    this.service.on('heartbeat', (lsn: string) => this.onHeartbeat(lsn));
     this.done = new Promise<void>((resolve, reject) => {
       this.service!.on('error', (error: Error) => {
         this.failure = new DatabaseError(`CDC replication stream: ${errorMessage(error)}`);
@@ -320,6 +321,17 @@ export class CdcStream {
       default:
         return;
     }
+  }
+
+  /**
+   * A keepalive with nothing of ours open or waiting confirms the server's position: on a busy
+   * server a quiet database's slot otherwise never moves, and PostgreSQL keeps WAL for it.
+   */
+  private onHeartbeat(lsn: string) {
+    if (this.open || this.pending.length > 0) return;
+    this.flushing = this.flushing.then(async () => {
+      if (!this.open && this.pending.length === 0) await this.service?.acknowledge(lsn);
+    });
   }
 
   private scheduleFlush() {
