@@ -62,7 +62,14 @@ export function spawnGourmand(args: string[], env: Record<string, string>): Work
           }),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      // A worker that has not exited 20 s after SIGTERM is killed, so the suite's clean-up ends (seen
+      // in the full suite after runs; the cause is an open issue, see the session note).
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
