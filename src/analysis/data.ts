@@ -161,6 +161,15 @@ export function requireRows<T>(rows: T[], what: string, described: string): T[] 
   return rows;
 }
 
+/** The filters of an analysis over independent businesses unless it asks for chains too. */
+export function businessFilters(params: {
+  state?: readonly string[] | undefined;
+  category?: readonly string[] | undefined;
+  includeChains: boolean;
+}): Filters {
+  return { states: params.state, categories: params.category, independentOnly: !params.includeChains };
+}
+
 /** Resolves the window and loads one row kind for it, refusing an empty selection. */
 export async function loadSelection<T>(
   warehouse: WarehouseAdapter,

@@ -11,7 +11,7 @@ import {
   pValueText,
   withInterval,
 } from '../analysis.ts';
-import { type BusinessWindowRow, loadSelection, type Window } from '../data.ts';
+import { type BusinessWindowRow, businessFilters, loadSelection, type Window } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE } from '../guards.ts';
 import { CommonParams } from '../params.ts';
 import { type AnalysisResult, type Estimate, outcome, type TestOutcome } from '../result.ts';
@@ -186,12 +186,12 @@ export const paymentLevel = defineAnalysis({
     "Kruskal–Wallis with epsilon² for each metric, Cliff's delta for each pair of levels, bootstrap CIs of medians (growth: means), and whether the original's two findings hold.",
   params: PaymentLevelParams,
   async run(warehouse, params) {
-    const filters = {
-      states: params.state,
-      categories: params.category,
-      independentOnly: !params.includeChains,
-    };
-    const { window, rows } = await loadSelection<BusinessWindowRow>(warehouse, params, filters, 'businesses');
+    const { window, rows } = await loadSelection<BusinessWindowRow>(
+      warehouse,
+      params,
+      businessFilters(params),
+      'businesses',
+    );
     return computePaymentLevel(rows, params, window);
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { count, defineAnalysis, fmt, PRICE_SYMBOLS, paramsRecord, pct, pValueText } from '../analysis.ts';
-import { type BusinessWindowRow, loadSelection, type Window } from '../data.ts';
+import { type BusinessWindowRow, businessFilters, loadSelection, type Window } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE } from '../guards.ts';
 import { CommonParams } from '../params.ts';
 import { type AnalysisResult, outcome } from '../result.ts';
@@ -125,12 +125,12 @@ export const reviewCountRegression = defineAnalysis({
     'OLS of ln(review count) on transaction count, payment-level dummies and their interaction, with HC1 robust standard errors, R² and robust F-tests (all slopes; interactions).',
   params: ReviewCountRegressionParams,
   async run(warehouse, params) {
-    const filters = {
-      states: params.state,
-      categories: params.category,
-      independentOnly: !params.includeChains,
-    };
-    const { window, rows } = await loadSelection<BusinessWindowRow>(warehouse, params, filters, 'businesses');
+    const { window, rows } = await loadSelection<BusinessWindowRow>(
+      warehouse,
+      params,
+      businessFilters(params),
+      'businesses',
+    );
     return computeReviewCountRegression(rows, params, window);
   },
 });
