@@ -6,7 +6,7 @@ import { parseRunDate, todayUtc } from '../common/dates.ts';
 import { statePath } from '../config/state-dir.ts';
 import { openObjectStore } from '../lake/store.ts';
 import { migrate } from '../oltp/migrate.ts';
-import { openWarehouse, type WarehouseAdapter } from '../warehouse/adapter.ts';
+import { openWarehouse, type WarehouseAdapter, withWarehouse } from '../warehouse/adapter.ts';
 import { runDataTests } from '../warehouse/data-tests.ts';
 import { lineageLines } from '../warehouse/lineage.ts';
 import { loadProject } from '../warehouse/project.ts';
@@ -21,15 +21,8 @@ interface RunOptions {
   fullRefresh?: boolean;
 }
 
-async function withWarehouse<T>(command: Command, fn: (adapter: WarehouseAdapter) => Promise<T>): Promise<T> {
-  const { settings } = cliContext(command);
-  const adapter = await openWarehouse(settings);
-  try {
-    return await fn(adapter);
-  } finally {
-    await adapter.close();
-  }
-}
+const withCommandWarehouse = <T>(command: Command, fn: (adapter: WarehouseAdapter) => Promise<T>) =>
+  withWarehouse(cliContext(command).settings, fn);
 
 export function registerWarehouseCommands(program: Command): void {
   const warehouse = program
@@ -60,7 +53,7 @@ export function registerWarehouseCommands(program: Command): void {
         await materializeCdcLake(store, cdcStore, { runDate, cacheDir });
         store = cdcStore;
       }
-      const report = await withWarehouse(command, (adapter) =>
+      const report = await withCommandWarehouse(command, (adapter) =>
         buildWarehouse(
           { adapter, store, cacheDir, log },
           { runDate, select: options.select, fullRefresh: options.fullRefresh },
@@ -89,7 +82,7 @@ export function registerWarehouseCommands(program: Command): void {
       const { settings, log } = cliContext(command);
       const results = await withDatabase(settings, async (database) => {
         await migrate(database, { log });
-        return withWarehouse(command, (adapter) =>
+        return withCommandWarehouse(command, (adapter) =>
           runDataTests(adapter, database.db, { runDate, select: options.select, log }),
         );
       });
