@@ -7,8 +7,12 @@
  * (exported as CSV) into the same tables of a second fresh database — the fastest way those rows
  * can get into those tables. Both databases start migrated with the same geography.
  *
- *   npm run bench:load                # 1,000,000 businesses
- *   BENCH_ROWS=50000 npm run bench:load
+ * Each round loads both into fresh databases (CHECKPOINT before each side), ours and psql
+ * alternating first (bench/procedure.ts); every round, the load average and the median are printed.
+ *
+ *   npm run bench:load [-- rows] [--rounds N]   # 1,000,000 businesses, 3 rounds
+ *   npm run bench:load -- --quick                # 20,000 businesses, 1 round (smoke run)
+ *   BENCH_ROWS=50000 npm run bench:load          (BENCH_ROWS works too)
  *   DATABASE_URL=postgres://… npm run bench:load   (admin URL; the bench creates and drops its databases)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,8 +30,10 @@ import { geography } from '../src/simulator/geo.ts';
 import { createWorld, yelpBusinessJson } from '../src/simulator/index.ts';
 import { rawDir, writeJsonLines } from '../src/sources/raw-store.ts';
 import { categoriesFile, countyFile } from '../src/sources/yelp-pull.ts';
+import { benchArgs, interleaved, printRounds, QUICK, roundsFor } from './procedure.ts';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ROWS = Number(benchArgs()[0] ?? process.env.BENCH_ROWS ?? (QUICK ? 20_000 : 1_000_000));
+const ROUNDS = roundsFor(3);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATE = '2026-11-25';
 // About 66% of a world is open on a given day; size the world so at least ROWS are.
@@ -104,11 +110,29 @@ function psql(url: string, args: string[]) {
 
 const ours = `gourmand_bench_ours_${process.pid}`;
 const reference = `gourmand_bench_ref_${process.pid}`;
+
+interface WorkerResult {
+  ms: number;
+  counts: Record<string, number>;
+  peakRssMb: number;
+}
+
+/** Our load into a fresh database, in a child process (its peak RSS is the load's alone). */
+function runOurs(url: string): WorkerResult {
+  const worker = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'load-worker.ts'), url, stateDir, DATE],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (worker.status !== 0) throw new Error(`load worker failed: ${worker.stderr}`);
+  return JSON.parse(worker.stdout.trim().split('\n').at(-1)!) as WorkerResult;
+}
+
 try {
   console.log(
-    `bench:load — ${ROWS.toLocaleString()} businesses (world of ${WORLD.toLocaleString()}), ${ADMIN_URL}`,
+    `bench:load — ${ROWS.toLocaleString()} businesses (world of ${WORLD.toLocaleString()}), ${ROUNDS} round(s), ${ADMIN_URL}`,
   );
-  let t = performance.now();
+  const t = performance.now();
   const dir = rawDir({ stateDir }, 'yelp', DATE);
   const written = await writeJsonLines(countyFile(dir, 'all'), pulledLines());
   await writeJsonLines(
@@ -121,55 +145,65 @@ try {
   console.log(
     `generated the raw pull: ${written.toLocaleString()} businesses in ${seconds(performance.now() - t)}`,
   );
+
+  // The rows ours produces, as CSV: what the reference \copy's into the same tables.
   const oursUrl = await createDatabase(ours);
-  const refUrl = await createDatabase(reference);
-
-  // Ours, in a child process.
-  const worker = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', path.join(here, 'load-worker.ts'), oursUrl, stateDir, DATE],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    },
-  );
-  if (worker.status !== 0) throw new Error(`load worker failed: ${worker.stderr}`);
-  const result = JSON.parse(worker.stdout.trim().split('\n').at(-1)!) as {
-    ms: number;
-    counts: Record<string, number>;
-    peakRssMb: number;
-  };
-  const rows = TABLES.reduce((sum, table) => sum + (result.counts[table] ?? 0), 0);
-
-  // The same rows as CSV, then psql \copy into the reference database in one transaction.
+  const first = runOurs(oursUrl);
   const script = TABLES.map((table) => {
     const file = path.join(csvDir, `${table}.csv`);
     psql(oursUrl, ['-c', `\\copy (select * from ${table}) to '${file}' with (format csv)`]);
     return `\\copy ${table} from '${file}' with (format csv)`;
   }).join('\n');
   writeFileSync(path.join(work, 'copy.sql'), `${script}\n`);
-  t = performance.now();
-  psql(refUrl, ['-1', '-f', path.join(work, 'copy.sql')]);
-  const refMs = performance.now() - t;
+  const rows = TABLES.reduce((sum, table) => sum + (first.counts[table] ?? 0), 0);
+  console.log(`rows per table: ${TABLES.map((table) => `${table}=${first.counts[table]}`).join(' ')}`);
 
   const count = (url: string, table: string) =>
     Number(psql(url, ['-At', '-c', `select count(*) from ${table}`]).trim());
-  for (const table of TABLES) {
-    const [a, b] = [count(oursUrl, table), count(refUrl, table)];
-    if (a !== b) throw new Error(`${table}: ours ${a} rows, reference ${b}`);
-  }
-
-  const oursRate = rows / (result.ms / 1000);
-  const refRate = rows / (refMs / 1000);
-  console.log(`rows per table: ${TABLES.map((table) => `${table}=${result.counts[table]}`).join(' ')}`);
-  console.log(
-    `ours (raw pull → staging COPY → set-based upserts): ${rows.toLocaleString()} rows in ${seconds(result.ms)} = ${Math.round(oursRate).toLocaleString()} rows/s`,
+  // Same state before each side: a fresh migrated database, nothing dirty in shared buffers.
+  const fresh = (name: string) => async () => {
+    const url = await createDatabase(name);
+    psql(url, ['-c', 'checkpoint']);
+  };
+  const urlOf = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).href;
+  let peakRssMb = 0;
+  const results = await interleaved(
+    ROUNDS,
+    {
+      name: 'ours',
+      prepare: fresh(ours),
+      run: async () => {
+        const result = runOurs(urlOf(ours));
+        peakRssMb = Math.max(peakRssMb, result.peakRssMb);
+        return rows / (result.ms / 1000);
+      },
+    },
+    {
+      name: 'psql \\copy',
+      prepare: fresh(reference),
+      run: async () => {
+        const started = performance.now();
+        psql(urlOf(reference), ['-1', '-f', path.join(work, 'copy.sql')]);
+        return rows / ((performance.now() - started) / 1000);
+      },
+    },
+    (round) => {
+      for (const table of TABLES) {
+        const [a, b] = [count(urlOf(ours), table), count(urlOf(reference), table)];
+        if (a !== b) throw new Error(`${table}: ours ${a} rows, reference ${b}`);
+      }
+      console.log(
+        `round ${round.round}: ours ${Math.round(round.ours).toLocaleString()} rows/s, psql \\copy ${Math.round(round.reference).toLocaleString()} rows/s`,
+      );
+    },
   );
-  console.log(
-    `reference (psql \\copy of the same rows):            ${rows.toLocaleString()} rows in ${seconds(refMs)} = ${Math.round(refRate).toLocaleString()} rows/s`,
+  printRounds(
+    `first load of ${rows.toLocaleString()} rows (rows/s; ratio ours / psql \\copy, target ≥ 1.0)`,
+    results,
+    (v) => `${Math.round(v).toLocaleString()} rows/s`,
+    (r) => r.ours / r.reference,
   );
-  console.log(`ratio ours / psql: ${(oursRate / refRate).toFixed(2)} (target ≥ 0.8)`);
-  console.log(`peak RSS of our load: ${result.peakRssMb} MB`);
+  console.log(`peak RSS of our load: ${peakRssMb} MB`);
 } finally {
   await dropDatabase(ours).catch(() => {});
   await dropDatabase(reference).catch(() => {});

@@ -1,11 +1,15 @@
 /**
  * The whole daily pipeline at scale, and the orchestrator's own overhead.
- *   npm run bench:pipeline [-- --businesses 100000] [-- --skip-pipeline] [-- --skip-scheduling]
+ *   npm run bench:pipeline [-- 1000000] [-- --businesses 100000] [-- --rounds N] [-- --quick]
+ *     [-- --skip-pipeline] [-- --skip-scheduling]
  * Part 1: day 1 (full pull) and day 2 (daily pull) of the daily graph, in-process, against a
  *   simulator in a child process (so its memory is not counted): seconds and peak RSS per task;
- *   day 1 is the reference for day 2.
+ *   day 1 is the reference for day 2. Each round starts from a fresh database and state directory
+ *   (day 2 needs day 1, so within a round they cannot swap), with a CHECKPOINT before each day.
  * Part 2: 500 no-op tasks (10 chains of 50) in-process (4 at once) vs BullMQ with two
- *   `gourmand worker` processes (2 at once each): tasks/s, the in-process run as the reference.
+ *   `gourmand worker` processes (2 at once each): tasks/s, the in-process run as the reference,
+ *   in interleaved rounds (bench/procedure.ts).
+ * --quick: 2,000 businesses, 1 round.
  * Uses the PostgreSQL server of BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
  * a scratch database is created and dropped) and Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/0).
  */
@@ -17,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { addDays } from '../src/common/dates.ts';
 import { silentLogger } from '../src/common/logger.ts';
 import { loadSettings, type Settings } from '../src/config/settings.ts';
 import { openPostgres, type SourceDatabase } from '../src/oltp/database.ts';
@@ -25,6 +30,7 @@ import { followRun, submitRun } from '../src/orchestrator/bullmq.ts';
 import { dailyGraph } from '../src/orchestrator/pipeline.ts';
 import { runGraph } from '../src/orchestrator/runner.ts';
 import { NOOP_TASKS, graph as noopGraph } from './noop-graph.ts';
+import { benchArgs, interleaved, median, printRounds, QUICK, roundsFor } from './procedure.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -32,16 +38,18 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const BUSINESSES = Number(option('businesses', '100000'));
+const BUSINESSES = Number(benchArgs()[0] ?? option('businesses', QUICK ? '2000' : '100000'));
+const ROUNDS = roundsFor(3);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const DAY1 = '2026-03-02';
 const DAY2 = '2026-03-03';
 const bin = path.resolve(import.meta.dirname, '..', 'bin', 'gourmand.js');
+let scratchCount = 0;
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 
 async function scratchDatabase(): Promise<{ database: SourceDatabase; url: string; drop(): Promise<void> }> {
-  const name = `gourmand_bench_pipeline_${process.pid}`;
+  const name = `gourmand_bench_pipeline_${process.pid}_${scratchCount++}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);
@@ -140,6 +148,8 @@ async function pipelineDay(database: SourceDatabase, dbUrl: string, stateDir: st
       STATES_PAGE_URL: `${url}/abbreviations.htm`,
       SOURCE_RATE_PER_SECOND: '1000',
       EXTRACT_CONCURRENCY: '8',
+      // The simulator serves any date, so the bench's fixed past dates are pulled.
+      SOURCE_SERVES_HISTORY: '1',
     },
     cwd: stateDir,
   });
@@ -154,10 +164,15 @@ async function pipelineDay(database: SourceDatabase, dbUrl: string, stateDir: st
     });
     const rows = await database.db
       .selectFrom('ops.task_run')
-      .select(['task_name', 'status', 'rows', 'started_at', 'ended_at'])
+      .select(['task_name', 'status', 'rows', 'started_at', 'ended_at', 'error'])
       .where('run_id', '=', summary.runId)
       .orderBy('started_at')
       .execute();
+    // A failed day's figures mean nothing: stop with the first task's error.
+    const failed = rows.find((r) => r.status === 'failed');
+    if (summary.status !== 'succeeded') {
+      throw new Error(`${date}: run ${summary.status}: ${failed?.task_name}: ${failed?.error ?? 'no error'}`);
+    }
     return {
       status: summary.status,
       seconds: summary.durationMs / 1000,
@@ -176,32 +191,47 @@ async function pipelineDay(database: SourceDatabase, dbUrl: string, stateDir: st
   }
 }
 
+async function checkpoint(database: SourceDatabase) {
+  await database.pool!.query('checkpoint');
+}
+
 async function pipelinePart() {
-  const scratch = await scratchDatabase();
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-bench-pipeline-'));
-  try {
-    console.log(
-      `\n## Daily pipeline, ${BUSINESSES.toLocaleString()} simulated businesses (PostgreSQL server)`,
-    );
-    const days = [];
-    for (const date of [DAY1, DAY2]) {
-      const day = await pipelineDay(scratch.database, scratch.url, stateDir, date);
-      console.log(`\n${date}: ${day.status} in ${day.seconds.toFixed(1)} s, peak RSS ${mb(day.peak)}`);
-      console.log('| task | status | rows | seconds | peak RSS |\n|---|---|---|---|---|');
-      for (const t of day.tasks) {
+  console.log(`\n## Daily pipeline, ${BUSINESSES.toLocaleString()} simulated businesses (PostgreSQL server)`);
+  const rounds: { round: number; ours: number; reference: number }[] = [];
+  const peaks: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const scratch = await scratchDatabase();
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-bench-pipeline-'));
+    try {
+      const days = [];
+      for (const date of [DAY1, DAY2]) {
+        await checkpoint(scratch.database);
+        const day = await pipelineDay(scratch.database, scratch.url, stateDir, date);
         console.log(
-          `| ${t.task} | ${t.status} | ${t.rows ?? ''} | ${t.seconds.toFixed(1)} | ${mb(t.peak)} |`,
+          `\nround ${round}, ${date}: ${day.status} in ${day.seconds.toFixed(1)} s, peak RSS ${mb(day.peak)}`,
         );
+        console.log('| task | status | rows | seconds | peak RSS |\n|---|---|---|---|---|');
+        for (const t of day.tasks) {
+          console.log(
+            `| ${t.task} | ${t.status} | ${t.rows ?? ''} | ${t.seconds.toFixed(1)} | ${mb(t.peak)} |`,
+          );
+        }
+        days.push(day);
       }
-      days.push(day);
+      rounds.push({ round, ours: days[1]!.seconds, reference: days[0]!.seconds });
+      peaks.push(Math.max(days[0]!.peak, days[1]!.peak));
+    } finally {
+      await scratch.drop();
+      rmSync(stateDir, { recursive: true, force: true });
     }
-    console.log(
-      `\nday 2 (daily pull) / day 1 (full pull): ${(days[1]!.seconds / days[0]!.seconds).toFixed(2)}×`,
-    );
-  } finally {
-    await scratch.drop();
-    rmSync(stateDir, { recursive: true, force: true });
   }
+  printRounds(
+    `daily pipeline of ${BUSINESSES.toLocaleString()} businesses: day 2 (daily pull, "ours") vs day 1 (full pull, "reference"), ratio day 2 / day 1`,
+    rounds,
+    (s) => `${s.toFixed(1)} s`,
+    (r) => r.ours / r.reference,
+  );
+  console.log(`peak RSS over both days: median ${mb(median(peaks))}, max ${mb(Math.max(...peaks))}`);
 }
 
 async function schedulingPart() {
@@ -216,36 +246,52 @@ async function schedulingPart() {
   try {
     await Promise.all(workers.map((w) => waitForOutput(w, 'worker ready')));
     console.log(`\n## Scheduling overhead: ${NOOP_TASKS} no-op tasks (10 chains of 50)`);
-    const local = await runGraph({
-      graph: noopGraph(),
-      runDate: DAY1,
-      settings,
-      database: scratch.database,
-      log: silentLogger,
-    });
-    const runId = await submitRun({
-      graph: noopGraph(),
-      runDate: DAY1,
-      settings,
-      database: scratch.database,
-    });
-    const remote = await followRun({
-      graph: noopGraph(),
-      runId,
-      database: scratch.database,
-      log: silentLogger,
-      pollMs: 100,
-    });
-    const localRate = NOOP_TASKS / (local.durationMs / 1000);
-    const remoteRate = NOOP_TASKS / (remote.durationMs / 1000);
-    console.log('| executor | status | seconds | tasks/s |\n|---|---|---|---|');
-    console.log(
-      `| in-process (4 at once) | ${local.status} | ${(local.durationMs / 1000).toFixed(1)} | ${localRate.toFixed(0)} |`,
+    // A run date per run, so no run finds another's finished tasks.
+    let runs = 0;
+    const nextDate = () => addDays(DAY1, runs++);
+    const results = await interleaved(
+      ROUNDS,
+      {
+        name: 'BullMQ, 2 workers × 2',
+        run: async () => {
+          const runId = await submitRun({
+            graph: noopGraph(),
+            runDate: nextDate(),
+            settings,
+            database: scratch.database,
+          });
+          const remote = await followRun({
+            graph: noopGraph(),
+            runId,
+            database: scratch.database,
+            log: silentLogger,
+            pollMs: 100,
+          });
+          if (remote.status !== 'succeeded') throw new Error(`BullMQ run ${remote.status}`);
+          return NOOP_TASKS / (remote.durationMs / 1000);
+        },
+      },
+      {
+        name: 'in-process (4 at once)',
+        run: async () => {
+          const local = await runGraph({
+            graph: noopGraph(),
+            runDate: nextDate(),
+            settings,
+            database: scratch.database,
+            log: silentLogger,
+          });
+          if (local.status !== 'succeeded') throw new Error(`in-process run ${local.status}`);
+          return NOOP_TASKS / (local.durationMs / 1000);
+        },
+      },
     );
-    console.log(
-      `| BullMQ, 2 workers × 2 | ${remote.status} | ${(remote.durationMs / 1000).toFixed(1)} | ${remoteRate.toFixed(0)} |`,
+    printRounds(
+      'scheduling: BullMQ, 2 workers × 2 ("ours") vs in-process, 4 at once ("reference"), tasks/s, ratio BullMQ / in-process',
+      results,
+      (rate) => `${rate.toFixed(0)} tasks/s`,
+      (r) => r.ours / r.reference,
     );
-    console.log(`\nBullMQ / in-process throughput: ${(remoteRate / localRate).toFixed(2)}×`);
   } finally {
     await Promise.all(workers.map(stop));
     const { Redis } = await import('ioredis');

@@ -1,54 +1,73 @@
 /**
  * 1. Streams every open business of a day from a simulated world of N businesses (default 1,000,000)
- *    and compares the cost with a reference measured in the same run: JSON.stringify of as many rows
- *    (cycling through a sample of the same rows), i.e. the least any consumer of the rows pays.
+ *    and compares the cost with a reference measured in the same rounds: JSON.stringify of as many
+ *    rows (cycling through a sample of the same rows), i.e. the least any consumer of the rows pays.
  * 2. Pulls every county of a 20,000-business world over HTTP (search pages of 50, 4 at a time) and
  *    compares with a reference node:http server answering a fixed body of the same average size.
- * Usage: npm run bench:sim -- [businesses] [date]
+ * Both parts run interleaved rounds after one warm-up of each side (bench/procedure.ts).
+ * Usage: npm run bench:sim -- [businesses] [date] [--rounds N]   (--quick: 20,000 and 2,000 businesses, 1 round)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { createWorld, startSimulator } from '../src/simulator/index.ts';
+import { benchArgs, interleaved, printRounds, QUICK, roundsFor } from './procedure.ts';
 
-const businesses = Number(process.argv[2] ?? 1_000_000);
-const date = process.argv[3] ?? '2026-11-25';
+const [businessArg, dateArg] = benchArgs();
+const businesses = Number(businessArg ?? (QUICK ? 20_000 : 1_000_000));
+const date = dateArg ?? '2026-11-25';
+const pulled = QUICK ? 2_000 : 20_000;
+const rounds = roundsFor(3);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+// ---- 1. Streaming a day's businesses ------------------------------------------------------------
 
 const t0 = performance.now();
 const world = createWorld({ businesses, seed: 42 });
-const createMs = performance.now() - t0;
+console.log(
+  `world of ${businesses.toLocaleString('en-US')} businesses, ${date}: createWorld ${(performance.now() - t0).toFixed(0)} ms`,
+);
 
 let rows = 0;
 let peakHeap = 0;
-const sample = [];
-const t1 = performance.now();
-for (const row of world.businessesOn(date)) {
-  rows++;
-  if (sample.length < 10_000) sample.push(row);
-  if ((rows & 0xffff) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-}
-const streamMs = performance.now() - t1;
-
-const t2 = performance.now();
-let bytes = 0;
-for (let i = 0; i < rows; i++) bytes += JSON.stringify(sample[i % sample.length]).length;
-const referenceMs = performance.now() - t2;
-
-console.log(`world of ${businesses.toLocaleString('en-US')} businesses, ${date}`);
-console.log(`  createWorld           ${createMs.toFixed(0)} ms`);
-console.log(
-  `  businessesOn          ${rows.toLocaleString('en-US')} rows in ${(streamMs / 1000).toFixed(1)} s (${Math.round(rows / (streamMs / 1000)).toLocaleString('en-US')} rows/s), peak heap ${(peakHeap / 1e6).toFixed(0)} MB`,
+const sample: unknown[] = [];
+const stream = async () => {
+  const started = performance.now();
+  rows = 0;
+  for (const row of world.businessesOn(date)) {
+    rows++;
+    if (sample.length < 10_000) sample.push(row);
+    if ((rows & 0xffff) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  return performance.now() - started;
+};
+const serialize = async () => {
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < rows; i++) bytes += JSON.stringify(sample[i % sample.length]).length;
+  if (bytes === 0 && rows > 0) throw new Error('nothing serialized');
+  return performance.now() - started;
+};
+await stream();
+await serialize();
+const streaming = await interleaved(
+  rounds,
+  { name: 'businessesOn', run: stream },
+  { name: 'JSON.stringify', run: serialize },
 );
 console.log(
-  `  reference             JSON.stringify of as many rows: ${(referenceMs / 1000).toFixed(1)} s (${(bytes / 1e6).toFixed(0)} MB)`,
+  `businessesOn: ${rows.toLocaleString('en-US')} rows a round, peak heap ${(peakHeap / 1e6).toFixed(0)} MB`,
 );
-console.log(
-  `  ratio                 streaming costs ${(streamMs / referenceMs).toFixed(1)}x serializing the rows`,
+printRounds(
+  `streaming ${rows.toLocaleString('en-US')} businesses vs JSON.stringify of as many rows (ratio stream / stringify time)`,
+  streaming,
+  seconds,
+  (r) => r.ours / r.reference,
 );
 
 // ---- 2. HTTP pull of every county ----------------------------------------------------------------
 
-const sim = await startSimulator({ businesses: 20_000, seed: 42, date });
+const sim = await startSimulator({ businesses: pulled, seed: 42, date });
 const truth = sim.world.truth(date);
 const stateCode = new Map(truth.states.map((st) => [st.fips, st.code]));
 const paths: string[] = [];
@@ -79,22 +98,29 @@ async function pull(base: string): Promise<{ ms: number; bytes: number }> {
   return { ms: performance.now() - start, bytes };
 }
 
-const simulated = await pull(sim.url);
-await sim.close();
-const fixed = 'x'.repeat(Math.round(simulated.bytes / paths.length));
+// The warm-up pull also gives the reference its body size.
+const warm = await pull(sim.url);
+const fixed = 'x'.repeat(Math.round(warm.bytes / paths.length));
 const reference = createServer((_, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(fixed);
 });
 await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
-const referenceRun = await pull(`http://127.0.0.1:${(reference.address() as AddressInfo).port}`);
-reference.close();
-
-console.log(
-  `HTTP pull of every county, 20,000-business world: ${paths.length.toLocaleString('en-US')} search calls`,
-);
-console.log(
-  `  simulator             ${(simulated.ms / 1000).toFixed(1)} s (${Math.round(paths.length / (simulated.ms / 1000))} calls/s, ${(simulated.bytes / 1e6).toFixed(0)} MB)`,
-);
-console.log(`  reference             fixed-body node:http server: ${(referenceRun.ms / 1000).toFixed(1)} s`);
-console.log(`  ratio                 ${(simulated.ms / referenceRun.ms).toFixed(1)}x the reference`);
+const referenceUrl = `http://127.0.0.1:${(reference.address() as AddressInfo).port}`;
+await pull(referenceUrl);
+try {
+  const http = await interleaved(
+    rounds,
+    { name: 'simulator', run: async () => (await pull(sim.url)).ms },
+    { name: 'fixed-body node:http', run: async () => (await pull(referenceUrl)).ms },
+  );
+  printRounds(
+    `HTTP pull of every county, ${pulled.toLocaleString('en-US')}-business world: ${paths.length.toLocaleString('en-US')} search calls, ${(warm.bytes / 1e6).toFixed(0)} MB (ratio simulator / reference time)`,
+    http,
+    seconds,
+    (r) => r.ours / r.reference,
+  );
+} finally {
+  reference.close();
+  await sim.close();
+}

@@ -1,11 +1,12 @@
--- One simulated day (:day = 0, 1, …): every business's holding for the day, 2% of businesses
--- renamed or re-priced, and a few new reviews.
+-- One simulated day (:day = 0, 1, …): every business's holding for the day, one business in
+-- :every renamed or re-priced (the simulator's measured daily change rate, bench/warehouse.ts),
+-- and a few new reviews.
 update business
 set name = 'Business ' || business_id || ' (day ' || :day || ')',
     payment_level_id = 1 + (business_id + :day) % 4,
     last_seen = date '2026-01-01' + :day,
     updated_at = now()
-where :day > 0 and business_id % 50 = :day % 50;
+where :day > 0 and business_id % :every = :day % :every;
 
 insert into business_holding (business_id, holding_date, rating, review_count)
 select business_id, date '2026-01-01' + :day, 3 + (business_id % 5) * 0.5, business_id % 200 + :day * (business_id % 3)

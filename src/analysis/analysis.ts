@@ -1,6 +1,7 @@
+import { quantileSorted } from 'simple-statistics';
 import type { z } from 'zod';
 import type { WarehouseAdapter } from '../warehouse/adapter.ts';
-import type { AnalysisResult } from './result.ts';
+import type { AnalysisResult, Spread } from './result.ts';
 import { bootstrap } from './stats.ts';
 
 /** A named, parameterized analysis over the warehouse marts. */
@@ -70,6 +71,22 @@ export function withInterval(
 ): { value: number; low: number; high: number } {
   const ci = bootstrap([values], ([v]) => statistic(v!), { seed });
   return { value: statistic(values), ...ci };
+}
+
+/** The five-number summary of a non-empty sample (quartiles as R type 7, like the segments page). */
+export function spreadOf(measure: string, label: string, values: readonly number[]): Spread {
+  const sorted = Array.from(Float64Array.from(values).sort());
+  const q = (p: number) => quantileSorted(sorted, p);
+  return {
+    measure,
+    label,
+    n: sorted.length,
+    min: sorted[0]!,
+    q1: q(0.25),
+    median: q(0.5),
+    q3: q(0.75),
+    max: sorted.at(-1)!,
+  };
 }
 
 /** Groups rows by a key, keeping first-seen order. */

@@ -8,6 +8,10 @@ export const Estimate = z.object({
   ciLow: z.number().nullable(),
   ciHigh: z.number().nullable(),
   n: z.number().int().describe('Observations behind the figure'),
+  noEffect: z
+    .number()
+    .optional()
+    .describe('The value that means no effect (0 for a difference, 1 for a ratio, a reference share)'),
 });
 export type Estimate = z.infer<typeof Estimate>;
 
@@ -30,6 +34,19 @@ export const Finding = z.object({
   evidence: z.string(),
 });
 
+/** Five-number summary of one group's values, for the distribution chart (min, quartiles, max). */
+export const Spread = z.object({
+  measure: z.string().describe('What is summarized, e.g. "rating"'),
+  label: z.string().describe('For which subgroup, e.g. "$$"'),
+  n: z.number().int(),
+  min: z.number(),
+  q1: z.number(),
+  median: z.number(),
+  q3: z.number(),
+  max: z.number(),
+});
+export type Spread = z.infer<typeof Spread>;
+
 export const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
 /** What every analysis returns: the CLI prints it, the API serves it, the web app draws it. */
@@ -42,6 +59,9 @@ export const AnalysisResult = z.object({
   unit: z.string().describe('What n counts'),
   estimates: z.array(Estimate),
   tests: z.array(TestOutcome),
+  spreads: z
+    .array(Spread)
+    .describe('Distributions of the values compared, where the analysis compares groups'),
   findings: z.array(Finding),
   sentence: z.string().describe('The result in plain words, generated from the numbers'),
   notes: z.array(z.string()),

@@ -89,6 +89,7 @@ export function comparisonEstimates(
       ciLow: c.difference.interval.low,
       ciHigh: c.difference.interval.high,
       n: a.businessDays + b.businessDays,
+      noEffect: 0,
     },
   ];
 }

@@ -79,6 +79,11 @@ export function duckTypeOfOid(typeOid: number, typeMod: number): string {
 }
 
 export const CDC_PREFIX = '_cdc';
+/**
+ * The captured table of admin corrections (`api.business_override`, one row per corrected field of
+ * a business): the export applies them through `business_effective`, the CDC build in DuckDB.
+ */
+export const CORRECTIONS_TABLE = 'business_override';
 export const CDC_MANIFEST = `${CDC_PREFIX}/_manifest.json`;
 
 export interface ChangeFile {

@@ -14,7 +14,8 @@ import {
   sha256File,
 } from '../lake/manifest.ts';
 import { type ObjectStore, openObjectStore } from '../lake/store.ts';
-import { CDC_PREFIX, numberToLsn, readCdcManifest } from './changes.ts';
+import type { LakeColumn } from '../lake/tables.ts';
+import { CDC_PREFIX, type CdcManifest, CORRECTIONS_TABLE, numberToLsn, readCdcManifest } from './changes.ts';
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -64,26 +65,25 @@ export async function materializeCdcLake(
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    for (const [table, shape] of Object.entries(changes.tables).sort(([a], [b]) => a.localeCompare(b))) {
-      const files = await Promise.all(
+    // Correction times are instants; the closure date they give is a UTC date, as in the view.
+    await conn.run("set TimeZone = 'UTC'");
+    const filesOf = (table: string) =>
+      Promise.all(
         changes.files.filter((f) => f.table === table).map((f) => lake.localCopy(f.key, options.cacheDir)),
       );
-      const value = (image: string, column: { name: string; duckType: string }) =>
-        `cast(json_extract_string(${image}, ${quoteLiteral(`$.${column.name}`)}) as ${column.duckType})`;
-      const keyOf = (name: string) => shape.columns.find((c) => c.name === name)!;
+    const corrections = changes.tables[CORRECTIONS_TABLE];
+    for (const [table, shape] of Object.entries(changes.tables).sort(([a], [b]) => a.localeCompare(b))) {
+      if (table === CORRECTIONS_TABLE) continue;
+      const changed = latestRows(shape, await filesOf(table), { low, high });
       const select =
-        files.length === 0
-          ? `select ${shape.columns.map((c) => `cast(null as ${c.duckType}) as ${quoteIdent(c.name)}`).join(', ')} where false`
-          : `select ${shape.columns.map((c) => `${value('after', c)} as ${quoteIdent(c.name)}`).join(', ')}
-             from (
-               select * from read_parquet([${files.map(quoteLiteral).join(', ')}])
-               where commit_lsn > ${low} and commit_lsn <= ${high}
-               qualify row_number() over (
-                 partition by ${shape.key.map((k) => value('coalesce(after, before)', keyOf(k))).join(', ')}
-                 order by commit_lsn desc, seq desc) = 1
-             )
-             where op <> 'd'
-             order by ${shape.key.map(quoteIdent).join(', ')}`;
+        table === CORRECTED_TABLE && corrections
+          ? applyCorrections(
+              shape,
+              changed,
+              // Every correction in force at the window's end, however long ago it was set.
+              latestRows(corrections, await filesOf(CORRECTIONS_TABLE), { low: 0, high }),
+            )
+          : changed;
       const parquet = path.join(work, `${table}.parquet`);
       const reader = await conn.runAndReadAll(
         `copy (${select}) to ${quoteLiteral(parquet)} (format parquet)`,
@@ -107,4 +107,60 @@ export async function materializeCdcLake(
   }
   await target.putText(manifestKey(options.runDate), renderManifest(manifest));
   return manifest;
+}
+
+type Shape = CdcManifest['tables'][string];
+
+/**
+ * The last version of each row changed by the transactions committed in (low, high], deleted rows
+ * left out, cast to the source's types and ordered by key.
+ */
+function latestRows(shape: Shape, files: string[], window: { low: number; high: number }): string {
+  const value = (image: string, column: LakeColumn) =>
+    `cast(json_extract_string(${image}, ${quoteLiteral(`$.${column.name}`)}) as ${column.duckType})`;
+  const keyOf = (name: string) => shape.columns.find((c) => c.name === name)!;
+  if (files.length === 0)
+    return `select ${shape.columns.map((c) => `cast(null as ${c.duckType}) as ${quoteIdent(c.name)}`).join(', ')} where false`;
+  return `select ${shape.columns.map((c) => `${value('after', c)} as ${quoteIdent(c.name)}`).join(', ')}
+    from (
+      select * from read_parquet([${files.map(quoteLiteral).join(', ')}])
+      where commit_lsn > ${window.low} and commit_lsn <= ${window.high}
+      qualify row_number() over (
+        partition by ${shape.key.map((k) => value('coalesce(after, before)', keyOf(k))).join(', ')}
+        order by commit_lsn desc, seq desc) = 1
+    )
+    where op <> 'd'
+    order by ${shape.key.map(quoteIdent).join(', ')}`;
+}
+
+/** The table the corrections apply to, as the export reads it through `business_effective`. */
+const CORRECTED_TABLE = 'business';
+
+/**
+ * `business_effective` (migration 0079) over the CDC rows: a corrected field's value replaces the
+ * source's (JSON null: corrected to null), and an admin closure sets valid_to as the source would
+ * (its closure date, else the correction's date; reopening clears it). Any column may be named by
+ * a correction here: the table's check constraint limits which are.
+ */
+function applyCorrections(shape: Shape, businesses: string, corrections: string): string {
+  const path = (field: string) => quoteLiteral(`$."${field}"`);
+  const column = (c: LakeColumn) => {
+    const name = quoteIdent(c.name);
+    if (c.name === 'valid_to')
+      return `case when not coalesce(json_exists(o.f, ${path('is_closed')}), false) then b.valid_to
+        when cast(json_extract_string(o.f, ${path('is_closed')}) as boolean) then coalesce(b.valid_to, o.closed_on)
+        end as ${name}`;
+    return `case when json_exists(o.f, ${path(c.name)})
+      then cast(json_extract_string(o.f, ${path(c.name)}) as ${c.duckType}) else b.${name} end as ${name}`;
+  };
+  return `select ${shape.columns.map(column).join(',\n  ')}
+    from (${businesses}) b
+    left join (
+      select business_id,
+             json_group_object(field, cast(value as json)) as f,
+             max(cast(set_at as date)) filter (where field = 'is_closed') as closed_on
+      from (${corrections}) c
+      group by business_id
+    ) o on o.business_id = b.business_id
+    order by b.business_id`;
 }

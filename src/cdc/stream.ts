@@ -12,6 +12,7 @@ import { duckTypeOf, LAKE_TABLES } from '../lake/tables.ts';
 import {
   type CdcManifest,
   type ChangeEvent,
+  CORRECTIONS_TABLE,
   duckTypeOfOid,
   lsnToNumber,
   numberToLsn,
@@ -19,6 +20,22 @@ import {
   writeChangeFiles,
 } from './changes.ts';
 import { type JetStreamSink, openJetStream } from './nats.ts';
+
+export interface CaptureTable {
+  schema: string;
+  name: string;
+  key: readonly string[];
+}
+
+/**
+ * What the stream captures: every lake table, and what the export reads besides them — the admin
+ * corrections (`api.business_override`) it applies to businesses through `business_effective`,
+ * which the CDC build applies in turn (src/cdc/lake.ts). Names are unique without their schema.
+ */
+export const CDC_TABLES: readonly CaptureTable[] = [
+  ...LAKE_TABLES.map((t) => ({ schema: 'public', name: t.name, key: t.key })),
+  { schema: 'api', name: CORRECTIONS_TABLE, key: ['business_id', 'field'] },
+];
 
 export interface CdcOptions {
   databaseUrl: string;
@@ -29,14 +46,13 @@ export interface CdcOptions {
   natsUrl?: string;
   /** JetStream stream name (subjects derive from it). */
   natsStream?: string;
-  /** Tables to capture (default: every lake table). */
-  tables?: readonly string[];
   /** Flush when this many changes wait, and after each quiet moment. */
   batchEvents?: number;
   log?: Logger;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const qualified = (table: CaptureTable) => `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
@@ -46,7 +62,7 @@ const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
  */
 export async function ensureReplication(
   databaseUrl: string,
-  options: { slot: string; publication: string; tables: readonly string[] },
+  options: { slot: string; publication: string; tables: readonly CaptureTable[] },
 ): Promise<{ db: string; shapes: CdcManifest['tables']; snapshot?: ChangeEvent[] }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -61,12 +77,7 @@ export async function ensureReplication(
         `CDC needs wal_level=logical on the source PostgreSQL (it is ${wal_level}); set it in postgresql.conf and restart the server`,
       );
     }
-    const pub = await client.query('select 1 from pg_publication where pubname = $1', [options.publication]);
-    if (pub.rowCount === 0) {
-      await client.query(
-        `create publication ${quoteIdent(options.publication)} for table ${options.tables.map(quoteIdent).join(', ')}`,
-      );
-    }
+    await ensurePublication(client, options);
     const shapes = await tableShapes(client, options.tables);
     const slot = await client.query('select 1 from pg_replication_slots where slot_name = $1', [
       options.slot,
@@ -83,7 +94,14 @@ export async function ensureReplication(
         `CREATE_REPLICATION_SLOT ${quoteIdent(options.slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`,
       );
       const { consistent_point, snapshot_name } = created.rows[0]!;
-      const snapshot = await readSnapshot(client, db, shapes, consistent_point, snapshot_name);
+      const snapshot = await readSnapshot(
+        client,
+        db,
+        options.tables,
+        shapes,
+        consistent_point,
+        snapshot_name,
+      );
       return { db, shapes, snapshot };
     } finally {
       await replication.end();
@@ -93,8 +111,40 @@ export async function ensureReplication(
   }
 }
 
+/**
+ * Creates the publication over the captured tables. One made before a table joined the capture
+ * (the admin corrections came later) is refused rather than widened: its slot never snapshotted
+ * that table's rows, so the change files would lack the ones set before.
+ */
+async function ensurePublication(
+  client: pg.Client,
+  options: { slot: string; publication: string; tables: readonly CaptureTable[] },
+) {
+  const { publication, tables } = options;
+  if ((await client.query('select 1 from pg_publication where pubname = $1', [publication])).rowCount === 0) {
+    await client.query(
+      `create publication ${quoteIdent(publication)} for table ${tables.map(qualified).join(', ')}`,
+    );
+    return;
+  }
+  const { rows } = await client.query<{ name: string }>(
+    `select schemaname || '.' || tablename as name from pg_publication_tables where pubname = $1`,
+    [publication],
+  );
+  const published = new Set(rows.map((r) => r.name));
+  const missing = tables.map((t) => `${t.schema}.${t.name}`).filter((name) => !published.has(name));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `CDC publication ${publication} lacks ${missing.join(', ')} (made by an older Gourmand): stop the stream, run "select pg_drop_replication_slot('${options.slot}'); drop publication ${publication};" delete the lake's _cdc/ prefix, and start it again to take a new snapshot`,
+    );
+  }
+}
+
 /** Each captured table's key and columns, typed as the export types them. */
-async function tableShapes(client: pg.Client, tables: readonly string[]): Promise<CdcManifest['tables']> {
+async function tableShapes(
+  client: pg.Client,
+  tables: readonly CaptureTable[],
+): Promise<CdcManifest['tables']> {
   const shapes: CdcManifest['tables'] = {};
   for (const table of tables) {
     const { rows } = await client.query<{
@@ -104,13 +154,15 @@ async function tableShapes(client: pg.Client, tables: readonly string[]): Promis
       numeric_scale: number | null;
     }>(
       `select column_name, data_type, numeric_precision, numeric_scale from information_schema.columns
-       where table_schema = 'public' and table_name = $1 order by ordinal_position`,
-      [table],
+       where table_schema = $1 and table_name = $2 order by ordinal_position`,
+      [table.schema, table.name],
     );
     if (rows.length === 0)
-      throw new DatabaseError(`CDC: table ${table} does not exist; run gourmand db migrate`);
-    shapes[table] = {
-      key: [...(LAKE_TABLES.find((t) => t.name === table)?.key ?? [rows[0]!.column_name])],
+      throw new DatabaseError(
+        `CDC: table ${table.schema}.${table.name} does not exist; run gourmand db migrate`,
+      );
+    shapes[table.name] = {
+      key: [...table.key],
       columns: rows.map((row) => ({ name: row.column_name, duckType: duckTypeOf(row) })),
     };
   }
@@ -120,11 +172,17 @@ async function tableShapes(client: pg.Client, tables: readonly string[]): Promis
 async function readSnapshot(
   client: pg.Client,
   db: string,
+  tables: readonly CaptureTable[],
   shapes: CdcManifest['tables'],
   consistentPoint: string,
   snapshotName: string,
 ): Promise<ChangeEvent[]> {
-  const lsn = lsnToNumber(consistentPoint);
+  // The snapshot sits one byte before the consistent point. The slot streams every transaction whose
+  // commit record starts at or after that point, and a change record may start exactly there: at
+  // the point itself, the manifest's high LSN would drop such a commit as already written, and its
+  // changes would share `lsn:seq` ids (JetStream's de-duplication key) with snapshot rows. No record
+  // starts one byte earlier (WAL records are 8-byte aligned).
+  const lsn = lsnToNumber(consistentPoint) - 1;
   const events: ChangeEvent[] = [];
   await client.query('begin isolation level repeatable read read only');
   try {
@@ -132,10 +190,11 @@ async function readSnapshot(
     await client.query("set local timezone = 'UTC'");
     await client.query("set local datestyle = 'ISO'");
     const now = Date.now();
-    for (const [table, shape] of Object.entries(shapes)) {
+    for (const table of tables) {
+      const shape = shapes[table.name]!;
       const { rows } = await client.query<Record<string, string | null>>(
         `select ${shape.columns.map((c) => `${quoteIdent(c.name)}::text as ${quoteIdent(c.name)}`).join(', ')}
-         from ${quoteIdent(table)} order by ${shape.key.map(quoteIdent).join(', ')}`,
+         from ${qualified(table)} order by ${shape.key.map(quoteIdent).join(', ')}`,
       );
       for (const row of rows) {
         events.push({
@@ -147,8 +206,8 @@ async function readSnapshot(
             connector: 'postgresql',
             name: 'gourmand',
             db,
-            schema: 'public',
-            table,
+            schema: table.schema,
+            table: table.name,
             lsn,
             txId: 0,
             ts_ms: now,
@@ -169,7 +228,11 @@ async function readSnapshot(
  * type, and nothing is lost to JavaScript dates or floats on the way.
  */
 class TextPgoutputPlugin extends PgoutputPlugin {
+  /** Messages received: the service parses each on arrival, then queues it for the handler. */
+  received = 0;
+
   override parse(buffer: Buffer): Message {
+    this.received++;
     const message = super.parse(buffer);
     // The parser caches this relation object and decodes later tuples with its columns' parsers.
     if (message.tag === 'relation')
@@ -194,6 +257,9 @@ interface OpenTransaction {
  */
 export class CdcStream {
   private service?: LogicalReplicationService;
+  private plugin!: TextPgoutputPlugin;
+  /** Messages the handler has taken in (compared with the plugin's count received). */
+  private handled = 0;
   private manifest!: CdcManifest;
   private pending: ChangeEvent[] = [];
   private pendingEndLsn = '0/0';
@@ -216,11 +282,10 @@ export class CdcStream {
 
   async start(): Promise<void> {
     const { options } = this;
-    const tables = options.tables ?? LAKE_TABLES.map((t) => t.name);
     const { db, shapes, snapshot } = await ensureReplication(options.databaseUrl, {
       slot: options.slot,
       publication: options.publication,
-      tables,
+      tables: CDC_TABLES,
     });
     this.db = db;
     this.manifest = await readCdcManifest(options.store);
@@ -229,6 +294,7 @@ export class CdcStream {
     if (options.natsUrl)
       this.sink = await openJetStream(options.natsUrl, options.natsStream ?? 'GOURMAND_CDC', this.log);
     if (snapshot?.length) await this.write(snapshot);
+    this.plugin = new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication] });
     this.service = new LogicalReplicationService(
       { connectionString: options.databaseUrl, options: '-c TimeZone=UTC -c DateStyle=ISO' },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
@@ -240,10 +306,7 @@ export class CdcStream {
         this.failure = new DatabaseError(`CDC replication stream: ${errorMessage(error)}`);
         reject(this.failure);
       });
-      this.service!.subscribe(
-        new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication] }),
-        options.slot,
-      )
+      this.service!.subscribe(this.plugin, options.slot)
         .then(() => resolve())
         .catch((error: unknown) =>
           reject(new DatabaseError(`CDC replication stream: ${errorMessage(error)}`)),
@@ -261,14 +324,15 @@ export class CdcStream {
   }
 
   private rememberRelation(relation: MessageRelation) {
-    const lake = LAKE_TABLES.find((t) => t.name === relation.name);
+    const captured = CDC_TABLES.find((t) => t.name === relation.name);
     this.manifest.tables[relation.name] = {
-      key: lake ? [...lake.key] : relation.keyColumns,
+      key: captured ? [...captured.key] : relation.keyColumns,
       columns: relation.columns.map((c) => ({ name: c.name, duckType: duckTypeOfOid(c.typeOid, c.typeMod) })),
     };
   }
 
   private async onMessage(lsn: string, message: Message) {
+    this.handled++;
     switch (message.tag) {
       case 'relation':
         // A column added since start: take the stream's view of the table.
@@ -324,14 +388,29 @@ export class CdcStream {
   }
 
   /**
-   * A keepalive with nothing of ours open or waiting confirms the server's position: on a busy
-   * server a quiet database's slot otherwise never moves, and PostgreSQL keeps WAL for it.
+   * A keepalive with nothing of ours open, waiting or still queued confirms the server's position:
+   * on a busy server a quiet database's slot otherwise never moves, and PostgreSQL keeps WAL for it.
+   * Keepalives skip the service's queue of changes, and their position is past every transaction
+   * sent before them: confirming it while such a transaction still waits in the queue would lose
+   * that transaction to a crash.
    */
   private onHeartbeat(lsn: string) {
-    if (this.open || this.pending.length > 0) return;
+    const idle = () => !this.open && this.pending.length === 0 && this.handled === this.plugin.received;
+    if (!idle()) return;
     this.flushing = this.flushing.then(async () => {
-      if (!this.open && this.pending.length === 0) await this.service?.acknowledge(lsn);
+      if (idle()) await this.confirm(lsn);
     });
+  }
+
+  /**
+   * Confirms the slot up to `lsn`, the end of what is durable (a commit's end, a keepalive's sent
+   * position). The library reports its argument + 1 ("last byte + 1"), but these positions are
+   * already ends: one byte past, the server's confirmed position would lie inside the next record,
+   * and PostgreSQL skips, on the next start, every commit whose record starts before that position —
+   * so a transaction committed right there (one open while the stream sat idle) would be lost.
+   */
+  private confirm(lsn: string) {
+    return this.service?.acknowledge(numberToLsn(lsnToNumber(lsn) - 1));
   }
 
   private scheduleFlush() {
@@ -352,7 +431,7 @@ export class CdcStream {
       const endLsn = this.pendingEndLsn;
       this.pending = [];
       if (events.length > 0) await this.write(events);
-      if (endLsn !== '0/0') await this.service?.acknowledge(endLsn);
+      if (endLsn !== '0/0') await this.confirm(endLsn);
     });
     return this.flushing;
   }

@@ -10,7 +10,9 @@ import { cliContext, withDatabase } from './context.ts';
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Write one self-contained HTML report (map, segments, latest run) to share without a server')
+    .description(
+      'Write one self-contained HTML report (map, segments, analyses, latest run) to share without a server',
+    )
     .option(
       '--date <YYYY-MM-DD>',
       'the run to report on, and the end of the segments window (default: the latest)',

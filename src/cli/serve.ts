@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import { openApiDatabase } from '../api/database.ts';
 import { resolveJwtSecret } from '../api/jwt-secret.ts';
@@ -23,7 +24,10 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: { port?: string; host: string }, command: Command) => {
       const { settings, log } = cliContext(command);
-      await serveUntilSignal(settings, log, { host: options.host, port: parsePort(options.port, settings) });
+      const listen = { host: options.host, port: parsePort(options.port, settings) };
+      // Before opening and migrating the database: a port in use is said at once.
+      await assertPortFree(listen.host, listen.port);
+      await serveUntilSignal(settings, log, listen);
     });
 }
 
@@ -35,6 +39,20 @@ export function parsePort(value: string | undefined, settings: Settings): number
     throw new ConfigError(`Invalid --port "${value}": expected a port number from 0 to 65535`);
   }
   return port;
+}
+
+/**
+ * Fails (EADDRINUSE, told in one line by the CLI) when another process holds the port: `serve`
+ * checks before opening the database, `start` before its pipeline run. Port 0 is always free.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, host, () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** What a server process does besides serving. */

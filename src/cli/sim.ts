@@ -108,6 +108,14 @@ export function registerSimCommands(program: Command): void {
       console.log(`  export YELP_API_KEY=${options.yelpKey}`);
       console.log(`  export CENSUS_API_KEY=${options.censusKey}`);
       console.log('  export SOURCE_SERVES_HISTORY=true');
+      // API keys make a run treat these URLs as the real APIs, throttled to their 5 requests/s (a
+      // pull of 500 businesses: ~22 min instead of ~10 s): lift that, and match the search depth.
+      console.log(`  export SOURCE_RATE_PER_SECOND=1000`);
+      console.log(`  export YELP_SEARCH_DEPTH=${depthCap}`);
+      console.log(
+        'To mimic the real limits on purpose: restart with --per-second-limit 5 --depth-cap 240 (and a --daily-quota),',
+      );
+      console.log('and leave SOURCE_RATE_PER_SECOND unset (5 requests/s, what Yelp allows).');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

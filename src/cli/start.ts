@@ -7,7 +7,7 @@ import { migrate } from '../oltp/migrate.ts';
 import { runGraphUntilSignal } from '../orchestrator/runner.ts';
 import { cliContext } from './context.ts';
 import { dailyRun, printRunSummary, runExitCode } from './run.ts';
-import { parsePort, serveUntilSignal } from './serve.ts';
+import { assertPortFree, parsePort, serveUntilSignal } from './serve.ts';
 
 /**
  * What `npm start` runs: today's daily pipeline, then the API and dashboard over its results, and
@@ -38,6 +38,8 @@ export function registerStartCommand(program: Command): void {
           ? { ...context.settings, jwtSecret: resolveJwtSecret(context.settings, log) }
           : context.settings;
         const port = parsePort(options.port, settings);
+        // Likewise a port another process holds.
+        if (options.serve) await assertPortFree(options.host, port);
         const database = await openApiDatabase(settings);
         try {
           await migrate(database, { log });

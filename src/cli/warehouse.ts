@@ -77,17 +77,24 @@ export function registerWarehouseCommands(program: Command): void {
     .description('Run the data tests; failing rows go to schema test_failures, results to ops.check_result')
     .option('--date <YYYY-MM-DD>', 'run date the results are recorded under', todayUtc())
     .option('-s, --select <selector...>', 'test only these models (name, name+, +name)')
-    .action(async (options: RunOptions, command: Command) => {
+    .option('--full', 'check every row, not only the rows changed since the last run')
+    .action(async (options: RunOptions & { full?: boolean }, command: Command) => {
       const runDate = parseRunDate(options.date);
       const { settings, log } = cliContext(command);
       const results = await withDatabase(settings, async (database) => {
         await migrate(database, { log });
         return withCommandWarehouse(command, (adapter) =>
-          runDataTests(adapter, database.db, { runDate, select: options.select, log }),
+          runDataTests(adapter, database.db, { runDate, select: options.select, log, full: options.full }),
         );
       });
       printTable(
-        results.map((r) => ({ test: r.name, entity: r.entity, status: r.status, failures: r.failures })),
+        results.map((r) => ({
+          test: r.name,
+          entity: r.entity,
+          scope: r.scope,
+          status: r.status,
+          failures: r.failures,
+        })),
       );
       const failed = results.filter((r) => r.status === 'fail').length;
       console.log(

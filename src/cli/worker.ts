@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../common/errors.ts';
+import { pingRedis } from '../common/probes.ts';
+import { loadSettings } from '../config/settings.ts';
 import { startWorker } from '../orchestrator/bullmq.ts';
 import { loadGraph } from '../orchestrator/execute.ts';
 import { alertHooks } from '../quality/alerts.ts';
@@ -28,6 +30,9 @@ export function registerWorkerCommand(program: Command): void {
       options: { concurrency?: string; lockDurationMs: string; stalledIntervalMs: string; graph?: string },
       command: Command,
     ) => {
+      // A worker without its queues is of no use: say so in one line instead of retrying forever.
+      const { redisUrl } = loadSettings();
+      if (redisUrl) await pingRedis(redisUrl, 5000);
       await withPipeline(
         command,
         await loadGraph(options.graph),

@@ -33,3 +33,19 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * One line, with what to do, for the system errors a user meets rather than a bug: a port another
+ * process holds (EADDRINUSE), a server that is not there (ECONNREFUSED). Undefined for the rest.
+ */
+export function explainSystemError(error: unknown): string | undefined {
+  const e = error as (NodeJS.ErrnoException & { address?: string; port?: number }) | undefined;
+  const where = e?.address === undefined ? `port ${e?.port}` : `${e.address}:${e.port}`;
+  if (e?.code === 'EADDRINUSE') {
+    return `Port ${e.port} on ${e.address ?? 'this host'} is in use by another process: stop it, or choose another port (--port, or PORT for serve/start; 0 = any free port)`;
+  }
+  if (e?.code === 'ECONNREFUSED') {
+    return `Nothing answers at ${where} (connection refused): start the server there, or fix the setting that points at it (\`gourmand doctor\` checks them all)`;
+  }
+  return undefined;
+}

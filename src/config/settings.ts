@@ -230,6 +230,17 @@ export const settingDefs = {
     schema: nonNegativeInt(2_147_483_647),
     default: 42,
   }),
+  simCensusStates: def<string[] | undefined>({
+    env: 'SIM_CENSUS_STATES',
+    description:
+      'Simulator: Census serves the counties of these states only (USPS codes, comma-separated), so a run searches a few hundred counties instead of ~3,200: quick demos and tests. Unset: every state',
+    expected: 'USPS codes separated by commas, e.g. DE,RI,DC',
+    schema: z
+      .string()
+      .transform((text) => text.split(',').map((code) => code.trim().toUpperCase()))
+      .pipe(z.array(z.string().regex(/^[A-Z]{2}$/)).min(1))
+      .optional(),
+  }),
   simStatesPage: def<'full' | 'states-only'>({
     env: 'SIM_STATES_PAGE',
     description:
@@ -471,6 +482,27 @@ export const settingDefs = {
     expected: 'letters, digits, "-", "_" or ":"',
     schema: z.string().regex(/^[\w:-]+$/),
     default: 'gourmand',
+  }),
+  logRetentionDays: def({
+    env: 'LOG_RETENTION_DAYS',
+    description: 'Days a run log file (logs/<date>/run-<id>.jsonl in the state folder) is kept',
+    expected: 'a whole number of days, 1 to 3650',
+    schema: positiveInt(3650),
+    default: 14,
+  }),
+  logShipUrl: def({
+    env: 'LOG_SHIP_URL',
+    description:
+      'Elasticsearch (or OpenSearch) node that every log record is also shipped to, by its bulk API; unset = none',
+    expected: 'an http:// or https:// URL, e.g. http://127.0.0.1:9200',
+    schema: httpUrl.optional(),
+  }),
+  logShipTimeoutMs: def({
+    env: 'LOG_SHIP_TIMEOUT_MS',
+    description: 'How long one bulk request to LOG_SHIP_URL, and the last flush at exit, may take',
+    expected: 'milliseconds, 100 to 600000',
+    schema: intBetween(100, 600_000),
+    default: 5000,
   }),
 } as const;
 

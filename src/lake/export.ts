@@ -5,7 +5,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
-import { type SnapshotReader, withSnapshot } from './copy-out.ts';
+import { makeFifos, openFifoWriter, type SnapshotReader, withSnapshot } from './copy-out.ts';
 import {
   type Manifest,
   type ManifestFile,
@@ -98,9 +98,10 @@ export async function exportLake(
   // The pid in the name lets a later start-up remove it if this process dies (liveness.ts).
   const work = await mkdtemp(path.join(tmpdir(), `gourmand-lake-${process.pid}-`));
   const duck = await DuckDBInstance.create(':memory:');
-  const conn = await duck.connect();
-  // One conversion thread: the other core is busy with the server's COPY of the next chunk.
-  await conn.run('set threads = 1');
+  // Two connections: chunk i's conversion finishes on one while chunk i+1 streams into the other.
+  const conns = [await duck.connect(), await duck.connect()] as const;
+  // One thread per conversion: the other core is busy with the server's COPY.
+  await conns[0].run('set threads = 1');
   try {
     const result = await withSnapshot(database, async (reader): Promise<ExportResult> => {
       const [now] = await reader.query<{ snapshot: string; now: string }>(
@@ -122,7 +123,7 @@ export async function exportLake(
         options.signal?.throwIfAborted();
         const shape = await tableShape(reader, sourceOf(table));
         const previous = shape.incremental ? await previousExport(reader, table.name, date) : undefined;
-        const files = await exportChunks(reader, store, conn, {
+        const files = await exportChunks(reader, store, conns, {
           table: table.name,
           relation: sourceOf(table),
           key: table.key,
@@ -145,7 +146,18 @@ export async function exportLake(
           files,
           columns: shape.columns,
         };
-        log.info({ table: table.name, rows: rowCount, date }, `exported ${rowCount} ${table.name} rows`);
+        log.info(
+          {
+            table: table.name,
+            rows: rowCount,
+            date,
+            files: files.length,
+            done: Object.keys(manifest.tables).length,
+            of: tables.length,
+            unit: 'tables',
+          },
+          `exported ${rowCount} ${table.name} rows`,
+        );
         await options.afterTable?.(table.name);
       }
       return manifest;
@@ -161,7 +173,7 @@ export async function exportLake(
     await writeManifest(database, store, result, options.tables);
     return result;
   } finally {
-    conn.closeSync();
+    for (const conn of conns) conn.closeSync();
     duck.closeSync();
     await rm(work, { recursive: true, force: true });
   }
@@ -233,7 +245,7 @@ async function writeManifest(
   });
 }
 
-/** Rows per Parquet file: big exports are split by key range so copying and converting overlap. */
+/** Rows per Parquet file: big exports are split by key range into files of about this size. */
 export const CHUNK_ROWS = 125_000;
 
 interface ChunkJob {
@@ -248,13 +260,15 @@ interface ChunkJob {
 }
 
 /**
- * Copies the selected rows out of the source in key-range chunks and has DuckDB turn each
- * chunk's CSV (already in key order) into a Parquet file, converting chunk i while chunk i+1 is being copied.
+ * Copies the selected rows out of the source in key-range chunks, each streamed through a FIFO
+ * into DuckDB, which writes it as a Parquet file while the server is still copying (no CSV on
+ * disk). A chunk's conversion ends on one DuckDB connection while the next chunk streams into the
+ * other.
  */
 async function exportChunks(
   reader: SnapshotReader,
   store: ObjectStore,
-  conn: DuckDBConnection,
+  conns: readonly [DuckDBConnection, DuckDBConnection],
   job: ChunkJob,
 ): Promise<ManifestFile[]> {
   const first = quoteIdent(job.key[0]!);
@@ -272,36 +286,56 @@ async function exportChunks(
   const duckColumns = job.columns
     .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.duckType)}`)
     .join(', ');
+  // Ordered by the primary key, which the key-range scan reads in that order anyway.
+  const orderBy = `order by ${job.key.map(quoteIdent).join(', ')}`;
+  const fifos = Array.from({ length: chunks }, (_, i) => path.join(job.work, `${job.table}-${i}.csv`));
+  await makeFifos(fifos);
   const files: ManifestFile[] = [];
-  let converting: Promise<void> = Promise.resolve();
-  for (let i = 0; i < chunks; i++) {
-    const range =
-      chunks === 1
-        ? ''
-        : `${job.where ? 'and' : 'where'} ${first} >= ${lo! + i * step} and ${first} < ${lo! + (i + 1) * step}`;
-    const csv = path.join(job.work, `${job.table}-${i}.csv`);
-    const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
-    const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
-    // Ordered by the primary key, which the key-range scan reads in that order anyway.
-    const orderBy = `order by ${job.key.map(quoteIdent).join(', ')}`;
-    await reader.copyToCsv(`select ${columnList} ${from} ${range} ${orderBy}`, csv);
-    await converting;
-    converting = (async () => {
-      const written = await conn.runAndReadAll(
-        `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
+  // Every chunk started, so that none is still running on a connection when the export closes it.
+  const started: Promise<unknown>[] = [];
+  let previous: Promise<ManifestFile> | undefined;
+  try {
+    for (let i = 0; i < chunks; i++) {
+      const range =
+        chunks === 1
+          ? ''
+          : `${job.where ? 'and' : 'where'} ${first} >= ${lo! + i * step} and ${first} < ${lo! + (i + 1) * step}`;
+      const fifo = fifos[i]!;
+      const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
+      const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
+      const converted = conns[i % 2]!.runAndReadAll(
+        `copy (select * from read_csv(${quoteLiteral(fifo)}, header = false, auto_detect = false,
            columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
          to ${quoteLiteral(parquet)} (format parquet)`,
       );
-      const { size } = await stat(parquet);
-      const sha256 = await sha256File(parquet);
-      await store.putFile(key, parquet);
-      files.push({ key, rows: Number(written.getRowsJS()[0]?.[0] ?? 0), bytes: size, sha256 });
-      await rm(csv, { force: true });
-      await rm(parquet, { force: true });
-    })();
-    // Awaited before the next conversion or at the end; until then a failure must not count as unhandled.
-    converting.catch(() => {});
+      const copied = (async () => {
+        const sink = await openFifoWriter(fifo, converted);
+        // DuckDB failing stops the copy into its FIFO, whose writes would otherwise wait for it.
+        converted.catch((error) => sink.destroy(error));
+        await reader.copyCsv(`select ${columnList} ${from} ${range} ${orderBy}`, sink);
+      })();
+      const file = (async (): Promise<ManifestFile> => {
+        // A chunk whose copy failed is not put, even if DuckDB converted what it got.
+        const [copy, conversion] = await Promise.allSettled([copied, converted]);
+        if (conversion.status === 'rejected') throw conversion.reason;
+        if (copy.status === 'rejected') throw copy.reason;
+        const { size } = await stat(parquet);
+        const sha256 = await sha256File(parquet);
+        await store.putFile(key, parquet);
+        await rm(parquet, { force: true });
+        return { key, rows: Number(conversion.value.getRowsJS()[0]?.[0] ?? 0), bytes: size, sha256 };
+      })();
+      started.push(file);
+      // Awaited below or at the end; until then a failure must not count as unhandled.
+      file.catch(() => {});
+      await copied.catch(() => file);
+      // The connection chunk i+1 uses is the one chunk i-1 converted on.
+      if (previous) files.push(await previous);
+      previous = file;
+    }
+    if (previous) files.push(await previous);
+    return files;
+  } finally {
+    await Promise.allSettled(started);
   }
-  await converting;
-  return files;
 }

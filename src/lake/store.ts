@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,7 +89,14 @@ export class FileStore implements ObjectStore {
   }
 
   putFile(key: string, localFile: string) {
-    return this.atomically(key, (temp) => copyFile(localFile, temp));
+    // A hard link costs no copy when the local file is on the lake's file system (lake files are
+    // never written in place, so sharing the inode is safe); another file system gets a copy.
+    return this.atomically(key, (temp) =>
+      link(localFile, temp).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
+        return copyFile(localFile, temp);
+      }),
+    );
   }
 
   putText(key: string, text: string) {

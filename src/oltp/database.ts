@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
@@ -91,7 +92,9 @@ export async function openPostgres(
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new DatabaseError(`Cannot connect to PostgreSQL at ${safeUrl}: ${errorMessage(error)}`);
+    throw new DatabaseError(
+      `Cannot connect to PostgreSQL at ${safeUrl}: ${errorMessage(error)}; ${POSTGRES_ADVICE}`,
+    );
   }
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -103,7 +106,11 @@ export async function openPostgres(
   };
 }
 
-export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
+/** Embedded PGlite: in memory without `dataDir`; `loadDataDir` starts it from a `dumpDataDir` tarball. */
+export async function openPglite(
+  dataDir?: string,
+  options: { loadDataDir?: Blob } = {},
+): Promise<SourceDatabase> {
   const parsers = { [OID.int8]: toNumber, [OID.numeric]: toNumber, [OID.date]: asIs };
   // Two processes on one PGlite folder destroy it: one holder at a time, never opened otherwise.
   const lock = dataDir
@@ -111,7 +118,7 @@ export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
     : undefined;
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir, parsers });
+    pglite = await PGlite.create({ dataDir, parsers, extensions: { pg_trgm }, loadDataDir: options.loadDataDir });
   } catch (error) {
     lock?.release();
     throw new DatabaseError(
@@ -131,6 +138,8 @@ export async function openPglite(dataDir?: string): Promise<SourceDatabase> {
     },
   };
 }
+
+const POSTGRES_ADVICE = 'start PostgreSQL there or fix DATABASE_URL (unset = the embedded database)';
 
 export const EMBEDDED_ADVICE =
   'stop it first (or ask it: `gourmand run` hands its date to a running `gourmand serve`/`start`), or set DATABASE_URL to share a PostgreSQL server between processes';

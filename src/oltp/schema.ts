@@ -117,6 +117,26 @@ export interface BusinessHoldingTable {
   updated_at: UpdatedAt;
 }
 
+/** The list's read model: one row per business, kept current by triggers (migration 0100). */
+export interface BusinessCurrentTable {
+  business_id: number;
+  yelp_id: string;
+  alias: string;
+  name: string;
+  payment_level_id: number | null;
+  is_closed: boolean;
+  listed: boolean;
+  city_id: number;
+  state_id: number;
+  latitude: number | null;
+  longitude: number | null;
+  rating: number | null;
+  review_count: number | null;
+  holding_date: DateString | null;
+  /** lower(city.city_name): the list's city filter, across the cities of that name. */
+  city_name_lower: string;
+}
+
 export interface YelpUserTable {
   user_id: Generated<number>;
   yelp_user_id: string;
@@ -188,6 +208,19 @@ export interface PipelineRunTable {
   host: string | null;
   pid: number | null;
   heartbeat_at: Date | null;
+  /** The run's JSON-line log in the state folder (logs/<date>/run-<id>.jsonl). */
+  log_file: Generated<string | null>;
+}
+
+/** A run's warnings and errors, kept on a PostgreSQL server (bounded per run). */
+export interface TaskLogTable {
+  task_log_id: Generated<number>;
+  run_id: number;
+  task_name: string | null;
+  level: string;
+  logged_at: Date;
+  msg: string;
+  record: unknown;
 }
 
 export interface TaskRunTable {
@@ -441,12 +474,14 @@ export interface Schema {
   transaction_type: TransactionTypeTable;
   business_transaction_bridge: BusinessTransactionBridgeTable;
   business_holding: BusinessHoldingTable;
+  business_current: BusinessCurrentTable;
   yelp_user: YelpUserTable;
   review: ReviewTable;
   event_category: EventCategoryTable;
   event: EventTable;
   'ops.pipeline_run': PipelineRunTable;
   'ops.task_run': TaskRunTable;
+  'ops.task_log': TaskLogTable;
   'ops.coverage': CoverageTable;
   'ops.coverage_pass': CoveragePassTable;
   'ops.check_result': CheckResultTable;

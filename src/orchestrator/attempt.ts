@@ -39,7 +39,10 @@ export type AttemptResult =
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { task, runId, runDate, attempt, settings, database, log, signal, resources, runLog } = input;
   const taskRunId = await runLog.startAttempt(runId, task.name, attempt);
-  log.info({ attempt }, `${task.name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+  log.info(
+    { event: 'task_started', attempt },
+    `${task.name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+  );
   try {
     if (signal.aborted) throw new CancelledError('Run cancelled');
     const lease = await acquireLease(database, runId, task.name);

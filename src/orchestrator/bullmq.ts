@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
 import { type Task, type TaskGraph, validateGraph } from './graph.ts';
+import { openRunLogFile } from './log-files.ts';
 import { RunLog } from './run-log.ts';
 import { partialReason, type RunSummary, type TaskSummary } from './runner.ts';
 
@@ -213,6 +214,17 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     const task = byName.get(job.data.task);
     if (!task) throw new ConfigError(`This worker's graph has no task "${job.data.task}"`);
     const taskLog = log.child({ runId, runDate, task: task.name, job: job.id });
+    // Each worker keeps the lines of the tasks it runs, one file per task of the run.
+    const logFile = openRunLogFile(settings, database, { runId, runDate, task: task.name });
+    try {
+      return await runTaskJob(job, task, taskLog, signal);
+    } finally {
+      await logFile.close();
+    }
+  };
+
+  const runTaskJob = async (job: Job<TaskJobData>, task: Task, taskLog: Logger, signal?: AbortSignal) => {
+    const { runId, runDate } = job.data;
     const rows = await taskRows(database, runId);
     const mine = rows.filter((row) => row.task_name === task.name);
     // A worker that died after recording success: nothing to redo, only the hand-over to finish.
@@ -244,7 +256,7 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
       runLog,
     }).finally(() => resources.disposeAll(taskLog));
     if (result.status === 'succeeded') {
-      taskLog.info({ rows: result.outcome?.rows }, `${task.name} succeeded`);
+      taskLog.info({ event: 'task_succeeded', rows: result.outcome?.rows }, `${task.name} succeeded`);
       await enqueueReadyDependents(task, job.data);
       return result.outcome?.rows ?? null;
     }
@@ -253,7 +265,10 @@ export async function startWorker(options: WorkerOptions): Promise<GraphWorker> 
     const retryable = result.status !== 'failed' || result.retryable;
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || !retryable;
     if (finalAttempt) {
-      taskLog.error({ err: result.error }, `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`);
+      taskLog.error(
+        { event: 'task_failed', err: result.error },
+        `${task.name} failed after ${job.attemptsMade + 1} attempt(s)`,
+      );
       await skipDownstream(task, job.data);
       await callHook(
         hooks,

@@ -28,6 +28,14 @@ export class RunLog {
       .execute();
   }
 
+  async setLogFile(runId: number, file: string): Promise<void> {
+    await this.db
+      .updateTable('ops.pipeline_run')
+      .set({ log_file: file })
+      .where('run_id', '=', runId)
+      .execute();
+  }
+
   async startAttempt(runId: number, taskName: string, attempt: number): Promise<number> {
     const row = await this.db
       .insertInto('ops.task_run')

@@ -6,6 +6,7 @@ import type { RunStatus, TaskStatus } from '../oltp/schema.ts';
 import { callHook, Resources, type RunHooks, runAttempt } from './attempt.ts';
 import { type Task, type TaskGraph, validateGraph } from './graph.ts';
 import { reapAbandonedRuns, removeLeakedTempDirs, startHeartbeat } from './liveness.ts';
+import { openRunLogFile } from './log-files.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -13,6 +14,7 @@ export interface RunOptions {
   runDate: string;
   settings: Settings;
   database: SourceDatabase;
+  /** From createLogger (silentLogger is one): only its records reach the run's log file. */
   log: Logger;
   signal?: AbortSignal;
   executor?: string;
@@ -69,9 +71,11 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
     options.log.warn(`runs ${abandoned.join(', ')} marked abandoned: their process died`);
   removeLeakedTempDirs();
   const runId = await runLog.startRun(runDate, options.executor ?? 'in-process');
+  const logFile = openRunLogFile(settings, database, { runId, runDate });
+  await runLog.setLogFile(runId, logFile.file);
   const heartbeat = startHeartbeat(database.db, runId, options.log);
   const log = options.log.child({ runId, runDate });
-  log.info({ tasks: order.length }, `run ${runId} started for ${runDate}`);
+  log.info({ event: 'run_started', tasks: order.length }, `run ${runId} started for ${runDate}`);
 
   const summaries: Record<string, TaskSummary> = Object.fromEntries(
     order.map((task) => [task.name, { status: 'pending', attempts: 0, durationMs: 0 } satisfies TaskSummary]),
@@ -105,7 +109,10 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
         summary.details = result.outcome?.details;
         summary.partial = result.outcome?.partial;
         summary.status = 'succeeded';
-        taskLog.info({ rows: summary.rows, ms: summary.durationMs }, `${task.name} succeeded`);
+        taskLog.info(
+          { event: 'task_succeeded', rows: summary.rows, ms: summary.durationMs },
+          `${task.name} succeeded`,
+        );
         return;
       }
       summary.error = result.error;
@@ -120,7 +127,10 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
       }
       if (attempt === maxAttempts || (result.status === 'failed' && !result.retryable)) {
         summary.status = 'failed';
-        taskLog.error({ attempt, err: summary.error }, `${task.name} failed after ${attempt} attempt(s)`);
+        taskLog.error(
+          { event: 'task_failed', attempt, err: summary.error, ms: summary.durationMs },
+          `${task.name} failed after ${attempt} attempt(s)`,
+        );
         await callHook(
           options.hooks,
           'taskFailed',
@@ -156,7 +166,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
           summary.status = 'skipped';
           summary.error = `upstream task ${blocker} did not succeed`;
           await runLog.recordSkipped(runId, task.name, summary.error);
-          log.warn(`${task.name} skipped: ${summary.error}`);
+          log.warn({ event: 'task_skipped', task: task.name }, `${task.name} skipped: ${summary.error}`);
           progressed = true;
           continue;
         }
@@ -177,6 +187,7 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
     await Promise.allSettled(running.values());
     await resources.disposeAll(log);
     await runLog.finishRun(runId, 'failed', `runner crashed: ${String(error)}`).catch(() => {});
+    await logFile.close();
     throw error;
   }
   heartbeat.stop();
@@ -196,7 +207,8 @@ export async function runGraph(options: RunOptions): Promise<RunSummary> {
   await runLog.finishRun(runId, status, error);
   await callHook(options.hooks, 'runFinished', { runId, runDate, status, partial }, log);
   const durationMs = Date.now() - started;
-  log.info({ status, ms: durationMs }, `run ${runId} ${status}`);
+  log.info({ event: 'run_finished', status, ms: durationMs }, `run ${runId} ${status}`);
+  await logFile.close();
   return { runId, runDate, status, tasks: summaries, durationMs };
 }
 

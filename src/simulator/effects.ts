@@ -141,6 +141,20 @@ export const STATE_ACTIVITY: Record<string, number> = {
   OH: 0.85,
 };
 
+/**
+ * Relative review growth by state: a yearly review season. Every business of these states has one
+ * burst a season, on a day of its own among the season's `days` days from `from` (month, day),
+ * adding `percent`% of its review count that day, rounded up. So a window of W ≤ `days` days
+ * inside the season sees a share W / `days` of them rise by at least `percent`% (30 days: 50%);
+ * outside it, none. Counts compound by (1 + percent/100) a year (2020–2026: 2.7×). Other states: none.
+ */
+export const REVIEW_SEASON = {
+  states: ['PA', 'MI'],
+  from: { month: 6, day: 1 },
+  days: 60,
+  percent: 15,
+};
+
 export interface Chain {
   name: string;
   /** Share of all businesses that are a location of this chain. */

@@ -19,6 +19,7 @@ import {
   REGIONAL_CATEGORY_MIX,
   REGIONAL_PRICE_MIX,
   REPRICE_MOVE,
+  REVIEW_SEASON,
   regionOf,
   STATE_ACTIVITY,
   TRANSACTION_COUNT_MIX,
@@ -86,6 +87,7 @@ const S = {
   chain: 26,
   tier: 27,
   transactionCount: 28,
+  season: 29,
 } as const;
 // Id kinds for opaqueId.
 const K = { business: 1, review: 2, user: 3, photo: 4, client: 5, userPhoto: 6, eventPhoto: 7 } as const;
@@ -137,6 +139,8 @@ interface Profile {
   base: number;
   rate: number;
   phase: number;
+  /** Day of its yearly review-season burst within the season (REVIEW_SEASON), or null: none. */
+  seasonDay: number | null;
   quality: number;
 }
 
@@ -241,6 +245,9 @@ export class SimWorld implements World {
       base,
       rate,
       phase: unit(seed, i, S.phase),
+      seasonDay: REVIEW_SEASON.states.includes(county.state.code)
+        ? pick(REVIEW_SEASON.days, seed, i, S.season)
+        : null,
       quality,
     };
   }
@@ -274,7 +281,42 @@ export class SimWorld implements World {
   reviewCount(p: Profile, day: number): number {
     const d = Math.min(day, p.closeDay - 1);
     if (d < p.start) return p.base;
+    return this.steadyCount(p, d) + (p.seasonDay === null ? 0 : this.seasonReviews(p, p.seasonDay, d));
+  }
+
+  /** The review count from the base and the daily rate alone, on a day from `start` on. */
+  private steadyCount(p: Profile, d: number): number {
     return p.base + Math.floor(p.rate * (d - p.start) + p.phase);
+  }
+
+  /**
+   * Reviews added up to day `d` by the yearly season bursts from `start` on: each adds
+   * REVIEW_SEASON.percent of the count that day, rounded up (integer arithmetic, so 20 gains
+   * exactly 3). O(years).
+   */
+  private seasonReviews(p: Profile, seasonDay: number, d: number): number {
+    let added = 0;
+    for (let year = new Date(EPOCH_MS + p.start * DAY_MS).getUTCFullYear(); ; year++) {
+      const burst = seasonStart(year) + seasonDay;
+      if (burst > d) return added;
+      if (burst >= p.start) {
+        added += Math.ceil(((this.steadyCount(p, burst) + added) * REVIEW_SEASON.percent) / 100);
+      }
+    }
+  }
+
+  /** The first day from `start` on with at least k reviews (k above the base). */
+  private reviewDay(p: Profile, k: number): number {
+    // The steady curve alone reaches k on this day; season bursts only bring it earlier.
+    let hi = p.start + Math.max(0, Math.ceil((k - p.base - p.phase) / p.rate));
+    if (p.seasonDay === null) return hi;
+    let lo = p.start;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.reviewCount(p, mid) >= k) hi = mid;
+      else lo = mid + 1;
+    }
+    return hi;
   }
 
   rating(p: Profile, count: number): number {
@@ -460,7 +502,7 @@ export class SimWorld implements World {
         ? p.openDay >= 0
           ? p.openDay
           : p.start - Math.ceil(((p.base - k + 1) * Math.min(900, p.start - p.openDay)) / p.base)
-        : p.start + Math.max(0, Math.ceil((k - p.base - p.phase) / p.rate));
+        : this.reviewDay(p, k);
     const second = pick(86_400, seed, p.index, S.reviewTime, k);
     const time = new Date(EPOCH_MS + day * DAY_MS + second * 1000).toISOString();
     const stars = Math.min(
@@ -631,6 +673,12 @@ export class SimWorld implements World {
       events: this.eventsOn(day),
     };
   }
+}
+
+/** Day number of the first day of the review season (REVIEW_SEASON) of a year. */
+function seasonStart(year: number): number {
+  const { month, day } = REVIEW_SEASON.from;
+  return Math.round((Date.UTC(year, month - 1, day) - EPOCH_MS) / DAY_MS);
 }
 
 /** The chain of a business (a roll in [0, 1) against the CHAINS shares), or null. */

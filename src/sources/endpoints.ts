@@ -33,6 +33,7 @@ export async function sourceEndpoints(ctx: TaskContext): Promise<SourceEndpoints
         date: ctx.runDate,
         searchDepthCap: settings.yelpSearchDepth === 240 ? 240 : 1000,
         statesPage: settings.simStatesPage,
+        censusStates: settings.simCensusStates,
       });
       ctx.log.info({ url: server.url, businesses: settings.simBusinesses }, 'started the source simulator');
       return { value: server, dispose: () => server.close() };

@@ -62,6 +62,8 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 export class SourceHttp {
   calls = 0;
   retries = 0;
+  /** The API's own count of calls left today (`RateLimit-Remaining`), as of its latest answer. */
+  quotaLeft: number | undefined;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private tokens: number;
@@ -137,6 +139,9 @@ export class SourceHttp {
       });
       status = response.statusCode;
       headers = response.headers;
+      const remaining = Number(headers['ratelimit-remaining']);
+      if (headers['ratelimit-remaining'] !== undefined && Number.isSafeInteger(remaining))
+        this.quotaLeft = remaining;
       text = await response.body.text();
     } catch (error) {
       this.throwIfCancelled();

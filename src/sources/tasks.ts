@@ -26,7 +26,14 @@ export const statesFile = (settings: Pick<Settings, 'stateDir'>, date: string) =
 
 export const extractCensusTask: Task = {
   name: 'extract_census',
-  needs: ['censusApiKey', 'censusBaseUrl', 'simBusinesses', 'simSeed', 'sourceServesHistory'],
+  needs: [
+    'censusApiKey',
+    'censusBaseUrl',
+    'simBusinesses',
+    'simSeed',
+    'simCensusStates',
+    'sourceServesHistory',
+  ],
   dependsOn: ['migrate'],
   description: 'Pull county names and population estimates from the Census API',
   async run(ctx) {
@@ -55,7 +62,14 @@ export const extractCensusTask: Task = {
 
 export const extractStatesTask: Task = {
   name: 'extract_states',
-  needs: ['censusApiKey', 'statesPageUrl', 'simBusinesses', 'simSeed', 'sourceServesHistory'],
+  needs: [
+    'censusApiKey',
+    'statesPageUrl',
+    'simBusinesses',
+    'simSeed',
+    'simCensusStates',
+    'sourceServesHistory',
+  ],
   dependsOn: ['migrate'],
   description: 'Scrape state names and USPS abbreviations from the states page',
   async run(ctx) {
@@ -85,7 +99,15 @@ export const extractStatesTask: Task = {
 
 export const extractYelpTask: Task = {
   name: 'extract_yelp',
-  needs: ['yelpApiKey', 'yelpBaseUrl', 'extractMode', 'yelpSearchDepth', 'simBusinesses', 'simSeed'],
+  needs: [
+    'yelpApiKey',
+    'yelpBaseUrl',
+    'extractMode',
+    'yelpSearchDepth',
+    'simBusinesses',
+    'simSeed',
+    'simCensusStates',
+  ],
   // The counties to search come from the Census pull, their state codes from the states page.
   dependsOn: ['migrate', 'extract_census', 'extract_states'],
   description: 'Pull businesses per county (and categories, reviews, events) from Yelp Fusion',

@@ -167,10 +167,12 @@ export async function pullYelp(options: YelpPullOptions): Promise<YelpPullSummar
               : 'county pull failed; a re-run resumes it',
           );
         }
-        if (Date.now() - lastLog > 5000) {
+        // done/of records drive the terminal view's progress bar: the first county, every 2 s, the last.
+        const done = summary.countiesPulled + summary.countiesFailed;
+        if (done === 1 || done === pending.length || Date.now() - lastLog > 2000) {
           lastLog = Date.now();
           log.info(
-            { done: summary.countiesPulled, of: pending.length, calls: client.calls },
+            { done, of: pending.length, unit: 'counties', calls: client.calls, quota_left: client.quotaLeft },
             'yelp pull progress',
           );
         }

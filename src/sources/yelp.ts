@@ -36,6 +36,8 @@ interface SearchFilter {
 /** What the client needs of its HTTP side (a SourceHttp, or one replaying a checkpoint). */
 export interface JsonSource {
   readonly calls: number;
+  /** Calls the API says are left today, when it says (Yelp's `RateLimit-Remaining`). */
+  readonly quotaLeft?: number | undefined;
   getJson<T>(
     path: string,
     query?: Record<string, string | number | undefined>,
@@ -83,6 +85,10 @@ export class YelpClient {
 
   get calls(): number {
     return this.http.calls;
+  }
+
+  get quotaLeft(): number | undefined {
+    return this.http.quotaLeft;
   }
 
   /** The same client, replaying `answers` (request → body) and adding the new ones to it. */

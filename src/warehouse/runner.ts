@@ -2,6 +2,7 @@ import { ValidationError } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { ObjectStore } from '../lake/store.ts';
 import type { WarehouseAdapter } from './adapter.ts';
+import { recordChanged, recordRebuilt } from './changes.ts';
 import { type CompileContext, compileSql } from './compile.ts';
 import { type LandResult, landingRefusal, landLake, planLanding } from './land.ts';
 import {
@@ -41,6 +42,8 @@ export interface ModelResult {
   mode: 'full' | 'incremental' | 'view';
   /** Rows in the table after the build (tables), rows merged (incremental), versions opened (snapshots). */
   rows: number;
+  /** Wall time of the model's build, counting its row count. */
+  ms: number;
 }
 
 export interface BuildReport {
@@ -53,6 +56,8 @@ export interface BuildReport {
   upToDate?: string;
   land: LandResult;
   models: ModelResult[];
+  /** Wall time of planning (reading manifests, verifying files) and of landing the lake. */
+  timings: { planMs: number; landMs: number };
 }
 
 const META_LANDED = 'landed_partition';
@@ -75,6 +80,7 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
   const log = ctx.log ?? silentLogger;
   const project = options.project ?? loadProject();
   const fullRefresh = options.fullRefresh ?? false;
+  const started = performance.now();
   // Every check that can refuse the build runs before the warehouse changes.
   const plan = await planLanding(adapter, ctx.store, {
     runDate: options.runDate,
@@ -95,14 +101,23 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
       upToDate: plan.latestLanded,
       land: { dates: [], filesRead: [], rows: 0 },
       models: [],
+      timings: { planMs: performance.now() - started, landMs: 0 },
     };
   }
+  const planned = performance.now();
   for (const layer of LAYERS) await adapter.ensureSchema(layer);
   const land = await landLake(adapter, plan, { log });
   const selected = selectModels(project, options.select ?? []);
   const relationOf = relationResolver(adapter, project);
-  const report: BuildReport = { runDate: options.runDate, fullRefresh, land, models: [] };
-  for (const model of topoOrder(project).filter((m) => selected.has(m.name))) {
+  const report: BuildReport = {
+    runDate: options.runDate,
+    fullRefresh,
+    land,
+    models: [],
+    timings: { planMs: planned - started, landMs: performance.now() - planned },
+  };
+  const models = topoOrder(project).filter((m) => selected.has(m.name));
+  for (const model of models) {
     options.signal?.throwIfAborted();
     const self = relationOf(model.name);
     const compile = (incremental: boolean, batchDates: readonly string[] = land.dates) => {
@@ -116,13 +131,25 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
       };
       return compileSql(model.body, cctx, model.file);
     };
-    const result = await buildModel(adapter, model, self, compile, {
+    const modelStarted = performance.now();
+    const built = await buildModel(adapter, model, self, compile, {
       fullRefresh,
       land,
       runDate: options.runDate,
     });
+    const result = { ...built, ms: performance.now() - modelStarted };
     report.models.push(result);
-    log.info({ model: model.name, mode: result.mode, rows: result.rows }, `built ${model.name}`);
+    log.info(
+      {
+        model: model.name,
+        mode: result.mode,
+        rows: result.rows,
+        done: report.models.length,
+        of: models.length,
+        unit: 'models',
+      },
+      `built ${model.name}`,
+    );
     options.onModelBuilt?.(model.name);
   }
   return report;
@@ -138,7 +165,7 @@ async function buildModel(
   self: string,
   compile: (incremental: boolean, batchDates?: readonly string[]) => string,
   run: { fullRefresh: boolean; land: LandResult; runDate: string },
-): Promise<ModelResult> {
+): Promise<Omit<ModelResult, 'ms'>> {
   const { materialized } = model.config;
   const base = { name: model.name, materialized };
   const exists = materialized === 'view' ? false : await adapter.tableExists(model.layer, model.name);
@@ -154,6 +181,7 @@ async function buildModel(
         await adapter.transaction(async () => {
           await adapter.replaceTable(self, compile(false), layoutOf(model));
           await recordApplied(adapter, model.name, await landedDates(adapter, run.runDate), true);
+          await recordRebuilt(adapter, model.name);
         });
         return { ...base, mode: 'full', rows: await countRows(adapter, self) };
       }
@@ -164,6 +192,8 @@ async function buildModel(
         await adapter.replaceTable(batch, compile(true, dates));
         for (const statement of adapter.mergeSql(self, batch, keys)) await adapter.exec(statement);
         const n = await countRows(adapter, batch);
+        // The merge replaced exactly the batch's keys: the data tests recheck only those.
+        await recordChanged(adapter, model.name, keys, `select * from ${batch}`);
         await adapter.exec(`drop table ${batch}`);
         await recordApplied(adapter, model.name, dates, false);
         return n;

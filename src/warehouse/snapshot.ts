@@ -39,14 +39,18 @@ export async function applySnapshotDate(
        from ${batch} as b where false`,
     );
   } else {
-    const later = await adapter.query<{ n: number }>(
-      `select count(*) as n from ${target} where valid_from > ${day} or valid_to > ${day}`,
+    const [state] = await adapter.query<{ later: number; applied: number; incoming: number }>(
+      `select (select count(*) from ${target} where valid_from > ${day} or valid_to > ${day}) as later,
+              (select count(*) from ${target} where valid_from = ${day} or valid_to = ${day}) as applied,
+              (select count(*) from ${batch} as b) as incoming`,
     );
-    if (later[0]!.n > 0) {
+    if (state!.later > 0) {
       throw new ValidationError(
         `Snapshot ${target} already holds dates after ${date}; rebuild it with --full-refresh`,
       );
     }
+    // Most entities change on few days: a date that brings no rows and was not applied before changes nothing.
+    if (state!.applied === 0 && state!.incoming === 0) return 0;
     // Undo an earlier application of this date.
     await adapter.exec(`delete from ${target} where valid_from = ${day}`);
     await adapter.exec(`update ${target} set valid_to = null, is_current = true where valid_to = ${day}`);

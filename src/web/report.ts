@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { FastifyInstance } from 'fastify';
+import type { AnalysisResult } from '../analysis/result.ts';
 import { ValidationError } from '../common/errors.ts';
 import { CLIENT_DIR, SCRIPT_OPTIONS, STYLE_ENTRY } from './build.ts';
 import { escapeHtml } from './shell.ts';
@@ -13,9 +14,9 @@ const require = createRequire(import.meta.url);
 const inlineScript = (text: string) => text.replaceAll('</script', '<\\/script');
 const inlineJson = (value: unknown) => JSON.stringify(value).replaceAll('<', '\\u003c');
 
-async function get<T>(app: FastifyInstance, url: string): Promise<T> {
+async function get<T>(app: FastifyInstance, url: string, accept: readonly number[] = []): Promise<T> {
   const response = await app.inject({ method: 'GET', url });
-  if (response.statusCode !== 200) {
+  if (response.statusCode !== 200 && !accept.includes(response.statusCode)) {
     throw new ValidationError(
       `Report: ${url} answered ${response.statusCode}: ${response.body.slice(0, 200)}`,
     );
@@ -24,7 +25,30 @@ async function get<T>(app: FastifyInstance, url: string): Promise<T> {
 }
 
 /**
- * One self-contained HTML file: the map, segments and the latest run's health, with the data read
+ * Every analysis on its defaults (the window ending at the report's date), as the Analysis page
+ * shows it; one the data cannot support keeps the API's message instead of a result.
+ */
+async function analyses(app: FastifyInstance, date: string | undefined) {
+  const list = await get<{
+    items: { name: string; title: string; description: string; params: string[]; href: string }[];
+  }>(app, '/analytics/analyses');
+  const out = [];
+  for (const { name, title, description, params, href } of list.items) {
+    const url = date && params.includes('to') ? `${href}?to=${date}` : href;
+    // 422: the selection cannot support the analysis (too few observations); its message is shown.
+    const body = await get<AnalysisResult | { message: string }>(app, url, [422]);
+    out.push({
+      name,
+      title,
+      description,
+      ...('sentence' in body ? { result: body, message: null } : { result: null, message: body.message }),
+    });
+  }
+  return out;
+}
+
+/**
+ * One self-contained HTML file: the map, segments, the analyses and the latest run's health, with the data read
  * through the same API routes as the live pages (so the figures are the same) and the report
  * bundle, styles and map shapes inlined. Opens from disk with no network.
  */
@@ -46,6 +70,7 @@ export async function renderReport(app: FastifyInstance, options: { date?: strin
     counties: (await get<{ items: unknown[] }>(app, '/analytics/counties')).items,
     locations: await get(app, '/analytics/locations'),
     segments: await get(app, `/analytics/segments${options.date ? `?to=${options.date}` : ''}`),
+    analyses: await analyses(app, options.date),
     run: run ? await get(app, `/analytics/pipeline/runs/${run.runId}`) : null,
     topology: JSON.parse(readFileSync(require.resolve('us-atlas/counties-10m.json'), 'utf8')),
   };

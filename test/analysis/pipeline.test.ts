@@ -3,6 +3,7 @@ import { ANALYSES, AnalysisError, AnalysisInputError, runAnalysis } from '../../
 import { AnalysisResult } from '../../src/analysis/result.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { MemoryCache } from '../../src/api/cache/memory.ts';
+import { startServer } from '../../src/api/server.ts';
 import { silentLogger } from '../../src/common/logger.ts';
 import type { Settings } from '../../src/config/settings.ts';
 import { selectTasks } from '../../src/orchestrator/graph.ts';
@@ -13,6 +14,7 @@ import { withWarehouse } from '../../src/warehouse/adapter.ts';
 import { simSettings } from '../e2e/truth.ts';
 import { gourmand } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { launchChromium } from '../web/browser.ts';
 
 // The default world (3,000 businesses, seed 42) through the real pipeline for two days.
 const DAYS = ['2026-11-24', '2026-11-25'];
@@ -105,24 +107,45 @@ describe('analyses after the default pipeline', () => {
   });
 
   it('gourmand analyze: --help lists every analysis; a run prints the table and the same sentence', async () => {
-    const help = gourmand(['analyze', '--help']);
+    const help = await gourmand(['analyze', '--help']);
     expect(help.code).toBe(0);
     for (const analysis of ANALYSES) expect(help.stdout).toContain(analysis.name);
     const expected = await withWarehouse(settings, (warehouse) =>
       runAnalysis(warehouse, 'payment-level', {}),
     );
     const env = { GOURMAND_STATE_DIR: settings.stateDir };
-    const json = gourmand(['analyze', 'payment-level', '--json'], env);
+    const json = await gourmand(['analyze', 'payment-level', '--json'], env);
     expect(json.stderr).toBe('');
     expect(JSON.parse(json.stdout)).toEqual(expected);
-    const text = gourmand(['analyze', 'state-daily-change', '--state', 'CA', '--state', 'TX'], env);
+    const text = await gourmand(['analyze', 'state-daily-change', '--state', 'CA', '--state', 'TX'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Businesses in CA gained .* and those in TX/);
     expect(text.stdout).toContain('Welch t-test: daily review change, CA vs TX');
-    const bad = gourmand(['analyze', 'payment-level', '--state', 'ZZ'], env);
+    const bad = await gourmand(['analyze', 'payment-level', '--state', 'ZZ'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toMatch(/^error: no businesses match .*state ZZ/);
   }, 300_000);
+
+  it("the web app's Analysis page shows each analysis's sentence on the default world (Chromium)", async () => {
+    const expected = await withWarehouse(settings, async (warehouse) => {
+      const out = [];
+      for (const { name } of ANALYSES) out.push({ name, ...(await runAnalysis(warehouse, name, {})) });
+      return out;
+    });
+    const server = await startServer({ settings, database, log: silentLogger, host: '127.0.0.1', port: 0 });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${server.url}/analyses`, { waitUntil: 'networkidle' });
+      await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
+      for (const { name, sentence } of expected) {
+        expect(await page.locator(`[data-analysis="${name}"] .sentence`).textContent(), name).toBe(sentence);
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
 
   it('GET /analytics/analyses lists them; GET /analytics/analyses/<name> serves the same result, cached', async () => {
     const app = await buildApp({ settings, database, cache: new MemoryCache(), log: silentLogger });
@@ -139,6 +162,13 @@ describe('analyses after the default pipeline', () => {
       );
       expect(first.json()).toEqual(expected);
       expect((await app.inject({ url })).headers['x-cache']).toBe('hit');
+      // requests at once (two users, or the Analysis page's sections) take turns at the warehouse
+      const together = await Promise.all(
+        ['payment-level', 'state-daily-change', 'review-rise-share'].map((name) =>
+          app.inject({ url: `/analytics/analyses/${name}?seed=7` }),
+        ),
+      );
+      expect(together.map((r) => r.statusCode)).toEqual([200, 200, 200]);
       const empty = await app.inject({ url: '/analytics/analyses/payment-level?state=ZZ' });
       expect(empty.statusCode).toBe(422);
       expect(empty.json().message).toMatch(/^no businesses match/);

@@ -21,13 +21,16 @@ import {
   StateDailyChangeParams,
 } from '../../src/analysis/analyses/state-daily-change.ts';
 import type { AnalysisResult } from '../../src/analysis/result.ts';
-import { TRANSACTION_VOLUME } from '../../src/simulator/effects.ts';
+import { addDays } from '../../src/common/dates.ts';
+import { REVIEW_SEASON, TRANSACTION_VOLUME } from '../../src/simulator/effects.ts';
 import { countyPopulations, geography, stateTotal } from '../../src/simulator/geo.ts';
 import { createWorld } from '../../src/simulator/world.ts';
 import { plantedRate, worldRows } from './world-rows.ts';
 
 const SEEDS = [1, 2, 3];
 const ALPHA = 0.05;
+/** Days of the review-rise window inside the review season. */
+const SEASON_WINDOW = 30;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const estimate = (r: AnalysisResult, group: string, label: string) => {
   const e = r.estimates.find((x) => x.group === group && x.label === label);
@@ -109,18 +112,54 @@ describe.each(SEEDS)('analyses recover the planted effects (seed %i)', (seed) =>
     expect(none.tests[0]!.pValue).toBeGreaterThanOrEqual(ALPHA);
   });
 
-  it('review-rise share: the share counted independently, and adjusted p-values never below the raw ones', () => {
+  it('review-rise share: the share counted independently, adjusted p-values never below the raw ones, no state out of season', () => {
     const params = ReviewRiseShareParams.parse({ threshold: 10, reference: 0.05, alpha: ALPHA });
     const result = computeReviewRiseShare(business, params, window);
     const rose = business.filter((r) => r.last_review_count >= 1.1 * r.first_review_count).length;
     const all = estimate(result, 'share rising by ≥ 10%', 'all');
     expect(all.value).toBeCloseTo(rose / business.length, 12);
     expectWithin(rose / business.length, all);
+    // October is out of the review season: no state rises above the reference.
+    for (const t of result.tests.slice(1)) expect(t.significant, t.name).toBe(false);
     const bh = computeReviewRiseShare(business, { ...params, correction: 'bh' }, window);
     const perState = (r: AnalysisResult) => r.tests.slice(1).map((t) => t.pValue);
     perState(bh).forEach((p, k) => {
       expect(perState(result)[k]!).toBeGreaterThanOrEqual(p - 1e-12);
     });
+  });
+
+  it('review-rise share: the review-season states rise by its size, in the planted share; no other state does', () => {
+    const { states, from, days, percent } = REVIEW_SEASON;
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const seasonStart = `2026-${pad(from.month)}-${pad(from.day)}`;
+    // Window (start, start + 30] lies inside the season: each business's burst day falls in it
+    // with probability 30 / days.
+    const start = addDays(seasonStart, 14);
+    expect(addDays(start, SEASON_WINDOW) < addDays(seasonStart, days)).toBe(true);
+    const season = worldRows(world, start, SEASON_WINDOW, { daily: false });
+    const params = ReviewRiseShareParams.parse({ threshold: percent, alpha: ALPHA });
+    const inSeason = (r: { state_code: string }) => states.includes(r.state_code);
+    const stateOf = (name: string) => /^one-sided t-test in ([A-Z]{2}) /.exec(name)?.[1] ?? '';
+    const byState = computeReviewRiseShare(season.business, params, season.window);
+    for (const state of states) {
+      expect(byState.tests.find((t) => stateOf(t.name) === state)!.significant).toBe(true);
+      const e = estimate(byState, `share rising by ≥ ${percent}%, by state`, state);
+      expect(e.value).toBeGreaterThan(params.reference);
+    }
+    const others = byState.tests.slice(1).filter((t) => !inSeason({ state_code: stateOf(t.name) }));
+    expect(others.length).toBeGreaterThan(5);
+    for (const t of others) expect(t.significant, t.name).toBe(false);
+
+    // A burst is a rise of at least `percent`%; the others rise that much only from a low review
+    // count, as often as in the states without a season.
+    const rest = season.business.filter((r) => !inSeason(r));
+    const rose = (r: (typeof rest)[number]) =>
+      r.last_review_count >= r.first_review_count * (1 + percent / 100);
+    const level = rest.filter(rose).length / rest.length;
+    const planted = SEASON_WINDOW / days;
+    const within = computeReviewRiseShare(season.business.filter(inSeason), params, season.window);
+    expectWithin(planted + (1 - planted) * level, estimate(within, `share rising by ≥ ${percent}%`, 'all'));
+    expect(within.tests[0]!.significant).toBe(true);
   });
 
   it('regression: each transaction type multiplies reviews by the planted factor; no interaction with price', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { spreadOf } from '../../src/analysis/analysis.ts';
 import { AnalysisError } from '../../src/analysis/guards.ts';
 import {
   benjaminiHochberg,
@@ -74,6 +75,22 @@ describe('statistics against hand-computed values', () => {
     expect(benjaminiHochberg([0.01, 0.04, 0.03, 0.005])).toEqual(
       [0.02, 0.04, 0.04, 0.02].map((v) => expect.closeTo(v, 12)),
     );
+  });
+
+  it('five-number summary: quartiles between order statistics (R type 7)', () => {
+    // n = 10 shuffled 1..10: Q1 at position 1 + 9·0.25 = 3.25 → 3.25; median 5.5; Q3 at 7.75 → 7.75
+    expect(spreadOf('x', 'all', [7, 2, 10, 4, 1, 9, 3, 6, 8, 5])).toEqual({
+      measure: 'x',
+      label: 'all',
+      n: 10,
+      min: 1,
+      q1: 3.25,
+      median: 5.5,
+      q3: 7.75,
+      max: 10,
+    });
+    // n = 5 of [0, 0, 1, 4, 10]: Q1 at position 2 → 0; Q3 at position 4 → 4
+    expect(spreadOf('x', 'all', [10, 0, 4, 1, 0])).toMatchObject({ q1: 0, median: 1, q3: 4 });
   });
 
   it('OLS with HC1: y = [1, 3, 2, 5] on x = [0, 1, 2, 3]', () => {

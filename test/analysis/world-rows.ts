@@ -8,13 +8,16 @@ const parentOf = new Map(CATEGORIES.map((c) => [c.alias, c.parentAliases[0] ?? c
 /**
  * The rows the analyses read from the marts, worked out here straight from the simulator (its
  * businesses on every day of the window), so recovery tests can use several seeds without running
- * the pipeline. Only businesses open on every day of the window are kept.
+ * the pipeline. Only businesses open on every day of the window are kept. `daily: false` leaves
+ * out the daily rows and reads only the window's two ends (a business opens once and closes for
+ * good, so open on both ends is open on every day).
  */
-export function worldRows(world: SimWorld, from: string, days: number) {
+export function worldRows(world: SimWorld, from: string, days: number, { daily = true } = {}) {
   const dates = Array.from({ length: days + 1 }, (_, k) => addDays(from, k));
-  const snapshots = dates.map((d) => new Map([...world.businessesOn(d)].map((b) => [b.id, b])));
+  const read = daily ? dates : [dates[0]!, dates[days]!];
+  const snapshots = read.map((d) => new Map([...world.businessesOn(d)].map((b) => [b.id, b])));
   const first = snapshots[0]!;
-  const last = snapshots[days]!;
+  const last = snapshots.at(-1)!;
   const kept = [...last.values()].filter((b) => snapshots.every((s) => s.has(b.id)));
   const locations = new Map<string, number>();
   for (const b of last.values()) locations.set(b.name, (locations.get(b.name) ?? 0) + 1);
@@ -31,7 +34,9 @@ export function worldRows(world: SimWorld, from: string, days: number) {
     last_review_count: b.reviewCount,
     days,
   }));
-  const daily: BusinessDayRow[] = business.flatMap((row) =>
+  const window = { from, to: dates[days]! };
+  if (!daily) return { window, business, daily: [] as BusinessDayRow[] };
+  const dayRows: BusinessDayRow[] = business.flatMap((row) =>
     dates.slice(1).map((_, k) => ({
       business_id: row.business_id,
       yelp_id: row.yelp_id,
@@ -41,7 +46,7 @@ export function worldRows(world: SimWorld, from: string, days: number) {
         snapshots[k + 1]!.get(row.yelp_id)!.reviewCount - snapshots[k]!.get(row.yelp_id)!.reviewCount,
     })),
   );
-  return { window: { from, to: dates[days]! }, business, daily };
+  return { window, business, daily: dayRows };
 }
 
 /** The simulator's own daily review rate of a business: the planted truth behind review growth. */

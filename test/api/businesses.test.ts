@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixtureBuilder } from './fixtures.ts';
 import { type ApiContext, apiBackends, createApiContext, expectError } from './support.ts';
 
 describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKind) => {
@@ -63,6 +64,27 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
     // LIKE wildcards in the search text are literal characters.
     expect(names((await get('/businesses?q=100%25')).json())).toEqual(['Raleigh Pizza 100%']);
     expect(names((await get('/businesses?q=a_C')).json())).toEqual(['Fairfax Pizza_Co']);
+  });
+
+  it('filters by city name across the cities of that name, in name order', async () => {
+    // A second Durham, in Virginia, for this test only (removed after, so later counts hold).
+    const f = new FixtureBuilder(ctx.database.db);
+    const { state_id, county_id } = await ctx.database.db
+      .selectFrom('county')
+      .select(['state_id', 'county_id'])
+      .where('fips_code', '=', '51059')
+      .executeTakeFirstOrThrow();
+    const city = await f.city(state_id, county_id, 'Durham');
+    const id = await f.business({ name: 'Crossroads Cafe', cityId: city, countyId: county_id });
+    try {
+      const body = (await get('/businesses?city=DURHAM&limit=2')).json();
+      expect(names(body)).toEqual(['Bean There', 'Closed Diner']);
+      const rest = (await get(`/businesses?city=DURHAM&limit=2&cursor=${body.next}`)).json();
+      expect(rest).toMatchObject({ items: [{ name: 'Crossroads Cafe', stateCode: 'VA' }], next: null });
+    } finally {
+      await ctx.database.db.deleteFrom('business').where('business_id', '=', id).execute();
+      await ctx.database.db.deleteFrom('city').where('city_id', '=', city).execute();
+    }
   });
 
   it('sorts by an allow-listed field and pages with a keyset cursor', async () => {

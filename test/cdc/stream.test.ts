@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdcLakeStore, materializeCdcLake } from '../../src/cdc/lake.ts';
-import { CdcStream } from '../../src/cdc/stream.ts';
+import { CDC_TABLES, CdcStream, ensureReplication } from '../../src/cdc/stream.ts';
 import { exportLake } from '../../src/lake/export.ts';
 import { FileStore } from '../../src/lake/store.ts';
+import { LAKE_TABLES, sourceOf } from '../../src/lake/tables.ts';
 import { pipelineMetrics } from '../../src/quality/metrics.ts';
 import { buildWarehouse } from '../../src/warehouse/runner.ts';
-import { type ApiContext, createApiContext, signUp } from '../api/support.ts';
+import { type ApiContext, openApi, signUp } from '../api/support.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { openTempWarehouse, tempDir } from '../warehouse/helpers.ts';
@@ -36,22 +38,67 @@ async function dumpMarts(adapter: Awaited<ReturnType<typeof openTempWarehouse>>)
 }
 
 describe.runIf(server)('CDC from the real PostgreSQL server', () => {
-  describe('daily loads: change files equal the source, and the warehouse built from them equals the export’s', () => {
+  describe('daily loads and API corrections: change files and JetStream equal the source, and the warehouse built from them equals the export’s', () => {
     let database: TestDatabase;
+    let api: Omit<ApiContext, 'seed'>;
     let stream: CdcStream;
     const names = uniqueNames();
     const lake = new FileStore(tempDir('cdc-lake'));
 
     beforeAll(async () => {
       database = await createTestDatabase('postgres');
-      stream = new CdcStream({ databaseUrl: database.url!, store: lake, ...names, batchEvents: 40 });
+      api = await openApi(database, 'memory');
+      stream = new CdcStream({
+        databaseUrl: database.url!,
+        store: lake,
+        ...names,
+        natsUrl,
+        natsStream: names.natsStream,
+        batchEvents: 40,
+      });
       await stream.start();
     });
     afterAll(async () => {
       await stream?.stop();
       if (database?.url) await dropReplication(database.url, names);
-      await database?.close();
+      await (api ?? database)?.close();
     });
+
+    /** What an admin corrects through the API after each day's load: set, change and remove corrections. */
+    async function correct(day: number) {
+      const admin = await signUp(api, { role: 'admin' });
+      const idOf = async (yelpId: string) =>
+        (
+          await database.db
+            .selectFrom('business')
+            .select('business_id')
+            .where('yelp_id', '=', yelpId)
+            .executeTakeFirstOrThrow()
+        ).business_id;
+      const send = async (method: 'PATCH' | 'DELETE', url: string, payload?: object) => {
+        const response = await api.app.inject({ method, url, headers: admin.auth, payload });
+        expect(response.statusCode, `${method} ${url}: ${response.body}`).toBe(200);
+      };
+      const [one, three] = [await idOf('yelp-1'), await idOf('yelp-3')];
+      if (day === 0) {
+        await send('PATCH', `/businesses/${one}`, { name: 'Business 1 (corrected)' });
+        await send('PATCH', `/businesses/${three}`, {
+          price: 2,
+          phone: '+15550000003',
+          reason: 'called them',
+        });
+      }
+      if (day === 1) {
+        // The day's load renamed and re-priced business 1: the correction stays on top.
+        await send('PATCH', `/businesses/${one}`, { name: 'Business 1 (corrected again)' });
+        await send('PATCH', `/businesses/${three}`, { isClosed: true });
+        await send('DELETE', `/businesses/${three}/overrides/price`);
+      }
+      if (day === 2) {
+        await send('DELETE', `/businesses/${one}/overrides/name`);
+        await send('PATCH', `/businesses/${three}`, { isClosed: false, address2: null });
+      }
+    }
 
     it('builds the same marts from change files as from the daily export, day after day', async () => {
       const fromExport = new FileStore(tempDir('export-lake'));
@@ -62,10 +109,12 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
       }) as FileStore;
       const exportWarehouse = await openTempWarehouse();
       const cdcWarehouse = await openTempWarehouse();
+      const shown: Record<string, (string | null)[]> = {};
       try {
         await seedFixture(database);
         for (const [day, date] of FIXTURE_DAYS.entries()) {
           await simulateFixtureDay(database, day);
+          await correct(day);
           await waitCaughtUp(database.url!, names.slot);
           await exportLake(database, fromExport, date);
           await materializeCdcLake(lake, fromCdc, { runDate: date, cacheDir: tempDir('cache') });
@@ -78,14 +127,28 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
           const [a, b] = [await dumpMarts(exportWarehouse), await dumpMarts(cdcWarehouse)];
           expect(Object.keys(b).length).toBeGreaterThan(15);
           for (const mart of Object.keys(a)) expect(b[mart], `${mart} on ${date}`).toBe(a[mart]);
+          const latest = await cdcWarehouse.query<{ business_name: string; phone: string }>(
+            `select business_name, phone from marts.dim_business where yelp_id in ('yelp-1', 'yelp-3')
+             qualify row_number() over (partition by yelp_id order by valid_from desc) = 1 order by yelp_id`,
+          );
+          shown[date] = latest.flatMap((r) => [r.business_name, r.phone]);
         }
       } finally {
         await exportWarehouse.close();
         await cdcWarehouse.close();
       }
+      // The corrections reached both warehouses (equal above): over the load's rename, then removed.
+      expect(shown).toEqual({
+        [FIXTURE_DAYS[0]]: ['Business 1 (corrected)', null, 'Business 3', '+15550000003'],
+        [FIXTURE_DAYS[1]]: ['Business 1 (corrected again)', null, 'Business 3', '+15550000003'],
+        [FIXTURE_DAYS[2]]: ['Business 1 Renamed', null, 'Business 3', '+15550000003'],
+      });
     });
 
-    it('holds every change once, in commit order, and replaying them gives the source tables', async () => {
+    it('holds every change of the loads and the API once, in commit order with its LSN, in the files and JetStream; replaying them gives the source tables', async () => {
+      if (!natsUrl)
+        throw new Error('TEST_NATS_URL is not set: the CDC suite needs JetStream (bash .ci/run starts it)');
+      await stream.stop();
       const changes = await readChangeFiles(lake);
       expect(new Set(changes.map((c) => `${c.lsn}:${c.seq}`)).size).toBe(changes.length);
       expect(changes.filter((c) => c.op === 'r').length).toBeGreaterThan(0);
@@ -94,6 +157,31 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
       for (const table of new Set(changes.map((c) => c.table))) {
         const own = changes.filter((c) => c.table === table);
         expect(own, table).toEqual(byCommit.filter((c) => c.table === table));
+      }
+      // Within a commit, LSNs follow the order of the changes.
+      for (const [i, c] of byCommit.entries()) {
+        const next = byCommit[i + 1];
+        if (next?.commit_lsn === c.commit_lsn && c.op !== 'r') expect(next.lsn).toBeGreaterThan(c.lsn);
+      }
+      // Each API correction (set, changed, removed) is one commit: the correction and the business
+      // row it touches, so a consumer sees both at the same LSN position.
+      const corrections = byCommit.filter((c) => c.table === 'business_override' && c.op !== 'r');
+      expect(corrections.map((c) => `${c.op}:${(c.after ?? c.before)!.field}`)).toEqual([
+        'c:name',
+        'c:payment_level_id',
+        'c:phone',
+        'u:name',
+        'c:is_closed',
+        'd:payment_level_id',
+        'd:name',
+        'u:is_closed',
+        'c:address2',
+      ]);
+      for (const c of corrections) {
+        const touched = byCommit.filter(
+          (b) => b.table === 'business' && b.commit_lsn === c.commit_lsn && b.op === 'u',
+        );
+        expect(touched.map((b) => b.after!.business_id)).toContain((c.after ?? c.before)!.business_id);
       }
       for (const [table, key] of [
         ['business', 'business_id'],
@@ -121,100 +209,24 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
           ).toBe(row.updated_at);
         }
       }
-    });
-  });
-
-  it('reports every slot’s lag as a metric (what the alert rule watches)', async () => {
-    const database = await createTestDatabase('postgres');
-    const names = uniqueNames();
-    const stream = new CdcStream({
-      databaseUrl: database.url!,
-      store: new FileStore(tempDir('lag')),
-      ...names,
-    });
-    try {
-      await stream.start();
-      await stream.stop();
-      // Stopped: the slot stays and falls behind as the source changes.
-      await database.db.insertInto('yelp_user').values({ yelp_user_id: 'lag-probe' }).execute();
-      const text = await pipelineMetrics(database).metrics();
-      const lag = new RegExp(`gourmand_cdc_slot_lag_bytes\\{slot="${names.slot}"\\} (\\d+)`).exec(text);
-      expect(Number(lag?.[1])).toBeGreaterThan(0);
-    } finally {
-      await dropReplication(database.url!, names);
-      await database.close();
-    }
-  });
-
-  describe('API writes and deletes reach the change files and JetStream in commit order with their LSNs', () => {
-    let ctx: ApiContext;
-    let stream: CdcStream;
-    const names = uniqueNames();
-    const lake = new FileStore(tempDir('cdc-lake'));
-
-    beforeAll(async () => {
-      ctx = await createApiContext('postgres', 'memory');
-      stream = new CdcStream({
-        databaseUrl: ctx.database.url!,
-        store: lake,
-        ...names,
-        natsUrl,
-        natsStream: names.natsStream,
-      });
-      await stream.start();
-    });
-    afterAll(async () => {
-      await stream?.stop();
-      if (ctx?.database.url) await dropReplication(ctx.database.url, names);
-      await ctx?.close();
-    });
-
-    it('an admin correction and a hard delete, in order, in the files and JetStream', async () => {
-      if (!natsUrl)
-        throw new Error('TEST_NATS_URL is not set: the CDC suite needs JetStream (bash .ci/run starts it)');
-      const admin = await signUp(ctx, { role: 'admin' });
-      const business = await ctx.database.db
-        .selectFrom('business')
-        .select(['business_id', 'yelp_id'])
-        .orderBy('business_id')
-        .executeTakeFirstOrThrow();
-      const patched = await ctx.app.inject({
-        method: 'PATCH',
-        url: `/businesses/${business.business_id}`,
-        headers: admin.auth,
-        payload: { name: 'Corrected by CDC test' },
-      });
-      expect(patched.statusCode, patched.body).toBe(200);
-      const holding = await ctx.database.db
-        .selectFrom('business_holding')
-        .select(['business_id', 'holding_date'])
-        .executeTakeFirstOrThrow();
-      await ctx.database.db
-        .deleteFrom('business_holding')
-        .where('business_id', '=', holding.business_id)
-        .execute();
-      await waitCaughtUp(ctx.database.url!, names.slot);
-      await stream.stop();
-
-      const changes = await readChangeFiles(lake);
-      // A correction lives in api.business_override (issue 16), outside the publication; setting it
-      // touches the business row, so the stream carries that update (the corrected value itself is
-      // not replicated yet: see the README's CDC section).
-      const update = changes.find((c) => c.table === 'business' && c.op === 'u');
-      expect(update?.after?.business_id).toBe(String(business.business_id));
-      const deleted = changes.find((c) => c.table === 'business_holding' && c.op === 'd');
-      expect(deleted?.before?.business_id).toBe(String(holding.business_id));
-      expect(deleted!.commit_lsn).toBeGreaterThan(update!.commit_lsn);
+      const inForce = new Map<string, string | null>();
+      for (const c of byCommit.filter((c) => c.table === 'business_override')) {
+        const image = c.after ?? c.before!;
+        if (c.op === 'd') inForce.delete(`${image.business_id}|${image.field}`);
+        else inForce.set(`${image.business_id}|${image.field}`, image.value!);
+      }
+      const { rows: overrides } = await sql<{ id: string; value: string }>`
+        select business_id::text || '|' || field as id, value::text as value
+        from api.business_override order by 1`.execute(database.db);
+      expect([...inForce.entries()].sort()).toEqual(overrides.map((o) => [o.id, o.value]));
 
       const messages = await drainStream(natsUrl, names.natsStream);
       // Exactly the files' changes, each once, with the Debezium envelope and the LSN as message id.
       expect(
-        messages.map((m) => `${m.event.source.table}:${m.event.source.lsn}:${m.event.source.seq}`),
-      ).toEqual(
-        [...changes]
-          .sort((x, y) => x.commit_lsn - y.commit_lsn || x.seq - y.seq)
-          .map((c) => `${c.table}:${c.lsn}:${c.seq}`),
-      );
+        messages.map(
+          (m) => `${m.event.source.table}:${m.event.source.lsn}:${m.event.source.seq}:${m.event.op}`,
+        ),
+      ).toEqual(byCommit.map((c) => `${c.table}:${c.lsn}:${c.seq}:${c.op}`));
       for (const m of messages) {
         expect(m.id).toBe(`${m.event.source.lsn}:${m.event.source.seq}`);
         expect(m.subject).toBe(
@@ -222,9 +234,129 @@ describe.runIf(server)('CDC from the real PostgreSQL server', () => {
         );
         expect(Object.keys(m.event).sort()).toEqual(['after', 'before', 'op', 'source', 'ts_ms']);
       }
-      const natsUpdate = messages.find((m) => m.event.source.lsn === update!.lsn)!.event;
-      expect(natsUpdate.op).toBe('u');
-      expect(natsUpdate.after?.business_id).toBe(String(business.business_id));
+      const removed = messages.find((m) => m.event.source.lsn === corrections[5]!.lsn)!.event;
+      expect([removed.op, removed.source.schema, removed.before?.field]).toEqual([
+        'd',
+        'api',
+        'payment_level_id',
+      ]);
+    });
+  });
+
+  describe('the slot and the publication', () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase('postgres');
+    });
+    afterAll(async () => {
+      await database?.close();
+    });
+
+    it('reports every slot’s lag as a metric (what the alert rule watches)', async () => {
+      const names = uniqueNames();
+      const stream = new CdcStream({
+        databaseUrl: database.url!,
+        store: new FileStore(tempDir('lag')),
+        ...names,
+      });
+      try {
+        await stream.start();
+        await stream.stop();
+        // Stopped: the slot stays and falls behind as the source changes.
+        await database.db.insertInto('yelp_user').values({ yelp_user_id: 'lag-probe' }).execute();
+        const text = await pipelineMetrics(database).metrics();
+        const lag = new RegExp(`gourmand_cdc_slot_lag_bytes\\{slot="${names.slot}"\\} (\\d+)`).exec(text);
+        expect(Number(lag?.[1])).toBeGreaterThan(0);
+      } finally {
+        await dropReplication(database.url!, names);
+      }
+    });
+
+    it('a transaction open while the stream sat idle survives a restart that follows its commit', async () => {
+      const names = uniqueNames();
+      const lake = new FileStore(tempDir('open-tx'));
+      const confirmedBytes = async () =>
+        (
+          await sql<{ bytes: string }>`
+            select (confirmed_flush_lsn - '0/0'::pg_lsn)::text as bytes
+            from pg_replication_slots where slot_name = ${names.slot}`.execute(database.db)
+        ).rows[0]!.bytes;
+      const writer = new pg.Client({ connectionString: database.url! });
+      await writer.connect();
+      try {
+        const first = new CdcStream({ databaseUrl: database.url!, store: lake, ...names });
+        await first.start();
+        await writer.query('begin');
+        await writer.query(
+          `insert into yelp_user (yelp_user_id) select 'open-tx-' || n from generate_series(1, 5) as n`,
+        );
+        const { rows } = await writer.query<{ lsn: string }>(
+          'select pg_current_wal_insert_lsn()::text as lsn',
+        );
+        // Idle (nothing committed to send), the stream confirms the keepalives' position: past the inserts.
+        await expect
+          .poll(
+            async () =>
+              (
+                await sql<{ ok: boolean }>`
+                  select confirmed_flush_lsn >= ${rows[0]!.lsn}::pg_lsn as ok
+                  from pg_replication_slots where slot_name = ${names.slot}`.execute(database.db)
+              ).rows[0]?.ok,
+            { timeout: 30_000, interval: 100 },
+          )
+          .toBe(true);
+        // A confirmed position is the end of a WAL record, so a record boundary (records are 8-byte
+        // aligned); one byte past, a commit written right there would be skipped on restart.
+        expect(BigInt(await confirmedBytes()) % 8n).toBe(0n);
+        await first.stop(); // as if killed: nothing of the open transaction was received
+        await writer.query('commit');
+        const second = new CdcStream({ databaseUrl: database.url!, store: lake, ...names });
+        await second.start();
+        await expect
+          .poll(
+            async () =>
+              (await readChangeFiles(lake)).filter((c) => c.table === 'yelp_user' && c.op !== 'r').length,
+            {
+              timeout: 30_000,
+              interval: 200,
+            },
+          )
+          .toBe(5);
+        await second.stop();
+        const users = (await readChangeFiles(lake)).filter((c) => c.table === 'yelp_user' && c.op !== 'r');
+        expect(users.map((c) => `${c.op}:${c.after!.yelp_user_id}`).sort()).toEqual(
+          [1, 2, 3, 4, 5].map((n) => `c:open-tx-${n}`).sort(),
+        );
+      } finally {
+        await writer.end();
+        await dropReplication(database.url!, names);
+      }
+    });
+
+    it('captures every table the export reads, and refuses an older publication without the corrections', async () => {
+      // The tables behind each lake table's source relation (business_effective reads two), from the catalog.
+      const { rows } = await sql<{ name: string }>`
+        select distinct n.nspname || '.' || c.relname as name
+        from pg_rewrite r
+        join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+        join pg_class c on c.oid = d.refobjid and c.relkind = 'r'
+        join pg_namespace n on n.oid = c.relnamespace
+        where r.ev_class = any(${LAKE_TABLES.map(sourceOf)}::regclass[])
+        union select 'public.' || name from unnest(${LAKE_TABLES.map((t) => t.name)}::text[]) as name
+        order by 1`.execute(database.db);
+      expect(CDC_TABLES.map((t) => `${t.schema}.${t.name}`).sort()).toEqual(rows.map((r) => r.name));
+
+      const names = uniqueNames();
+      await sql
+        .raw(`create publication ${names.publication} for table business, business_holding`)
+        .execute(database.db);
+      try {
+        await expect(ensureReplication(database.url!, { ...names, tables: CDC_TABLES })).rejects.toThrow(
+          `CDC publication ${names.publication} lacks `,
+        );
+      } finally {
+        await dropReplication(database.url!, names);
+      }
     });
   });
 });

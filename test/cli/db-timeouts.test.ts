@@ -68,7 +68,7 @@ describe('a DATABASE_URL that points at something that is not PostgreSQL', () =>
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toEqual([
-      `error: Cannot connect to PostgreSQL at postgres://gourmand:***@127.0.0.1:${port}/gourmand: Connection terminated due to connection timeout`,
+      `error: Cannot connect to PostgreSQL at postgres://gourmand:***@127.0.0.1:${port}/gourmand: Connection terminated due to connection timeout; start PostgreSQL there or fix DATABASE_URL (unset = the embedded database)`,
     ]);
     expect(result.stderr).not.toContain('s3cret');
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1500);

@@ -20,54 +20,59 @@ describe.each(databaseBackends)('gourmand db and run on %s', (backend) => {
     await server?.close();
   });
 
-  it('migrates once, then reports up to date', () => {
-    const first = gourmand(['db', 'migrate'], env);
+  it('migrates once, then reports up to date', async () => {
+    const first = await gourmand(['db', 'migrate'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`Applied ${listMigrations().length} migration\\(s\\)`));
-    const second = gourmand(['db', 'migrate'], env);
+    const second = await gourmand(['db', 'migrate'], env);
     expect(second.stdout).toMatch(/is up to date/);
-    const status = JSON.parse(gourmand(['db', 'status', '--json'], env).stdout);
+    const status = JSON.parse((await gourmand(['db', 'status', '--json'], env)).stdout);
     expect(status.migrations.map((m: { state: string }) => m.state)).toEqual(
       listMigrations().map(() => 'applied'),
     );
   });
 
-  it('refuses to reset without --yes', () => {
-    const result = gourmand(['db', 'reset'], env);
+  it('refuses to reset without --yes', async () => {
+    const result = await gourmand(['db', 'reset'], env);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe('error: db reset deletes all data: pass --yes to confirm');
   });
 });
 
 describe('gourmand command line', () => {
-  it('fails on a bad setting with one line and exit code 2', () => {
-    const result = gourmand(['db', 'status'], { DATABASE_URL: 'foo' });
+  it('fails on a bad setting with one line and exit code 2', async () => {
+    const result = await gourmand(['db', 'status'], { DATABASE_URL: 'foo' });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
       'error: Invalid setting DATABASE_URL="foo": expected a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/gourmand',
     ]);
   });
 
-  it('fails on a bad run date with exit code 2', () => {
-    const result = gourmand(['run', '--date', '2026-02-30']);
+  it('fails on a bad run date with exit code 2', async () => {
+    const result = await gourmand(['run', '--date', '2026-02-30']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       'error: Invalid --date "2026-02-30": expected a calendar date as YYYY-MM-DD',
     );
   });
 
-  it('shows help for every command', () => {
-    const top = gourmand(['--help']);
+  // One process per command (about twenty): past the default minute on a busy two-core machine.
+  it('shows help for every command', { timeout: 240_000 }, async () => {
+    const top = await gourmand(['--help']);
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
       .map((m) => m[1]!)
       .filter((c) => c !== 'help');
     expect(commands).toEqual(expect.arrayContaining(['db', 'run', 'config']));
-    for (const command of commands) {
-      const help = gourmand([command, '--help']);
-      expect(help.code, command).toBe(0);
-      expect(help.stdout, command).toMatch(/^Usage: gourmand /);
+    // Two at a time: the machine has two cores.
+    for (let i = 0; i < commands.length; i += 2) {
+      const pair = commands.slice(i, i + 2);
+      const helps = await Promise.all(pair.map((command) => gourmand([command, '--help'])));
+      pair.forEach((command, j) => {
+        expect(helps[j]!.code, command).toBe(0);
+        expect(helps[j]!.stdout, command).toMatch(/^Usage: gourmand /);
+      });
     }
   });
 });

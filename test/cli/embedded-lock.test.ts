@@ -15,7 +15,9 @@ describe('one process per embedded database', () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-lock-'));
     const env = {
       GOURMAND_STATE_DIR: stateDir,
-      SIM_BUSINESSES: '120',
+      // Two states' counties: two runs of a country-wide pull were most of this test's time.
+      SIM_BUSINESSES: '1000',
+      SIM_CENSUS_STATES: 'CA,NV',
       LOG_LEVEL: 'warn',
       TASK_BACKOFF_MS: '10',
     };

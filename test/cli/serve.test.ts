@@ -45,7 +45,7 @@ describe('gourmand serve', () => {
     expect(await exited).toBe(0);
   });
 
-  it('refuses to serve a PostgreSQL server without JWT_SECRET outside development mode: exit 2, one line', () => {
+  it('refuses to serve a PostgreSQL server without JWT_SECRET outside development mode: exit 2, one line', async () => {
     const env = {
       GOURMAND_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'gourmand-serve-')),
       DATABASE_URL: 'postgres://gourmand:pw-123456@127.0.0.1:1/gourmand',
@@ -53,7 +53,7 @@ describe('gourmand serve', () => {
       GOURMAND_DEV: '',
     };
     for (const command of [['serve'], ['start', '--port', '0']]) {
-      const result = gourmand(command, env);
+      const result = await gourmand(command, env);
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split('\n')).toEqual([
         'error: JWT_SECRET is not set: the API on a PostgreSQL server needs one shared secret of 32+ characters (e.g. `openssl rand -base64 48`); GOURMAND_DEV=true runs without',

@@ -6,8 +6,8 @@ import { gourmand } from '../support/cli.ts';
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
 
 describe('gourmand sim', () => {
-  it('prints the truth summary of a day', () => {
-    const result = gourmand([
+  it('prints the truth summary of a day', async () => {
+    const result = await gourmand([
       'sim',
       'truth',
       '--date',
@@ -24,8 +24,8 @@ describe('gourmand sim', () => {
     expect(result.stdout).toMatch(/^businesses\s+\d+$/m);
   });
 
-  it('rejects a bad flag with one line and exit code 2', () => {
-    const result = gourmand(['sim', 'serve', '--fault-error-rate', '2']);
+  it('rejects a bad flag with one line and exit code 2', async () => {
+    const result = await gourmand(['sim', 'serve', '--fault-error-rate', '2']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe('error: Invalid --fault-error-rate "2": expected a number from 0 to 1');
   });

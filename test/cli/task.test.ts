@@ -23,8 +23,8 @@ describe('gourmand task and backfill', () => {
     }
   };
 
-  it('lists the graph in dependency order', () => {
-    const result = gourmand(['task', 'list', '--graph', fixture, '--json'], env);
+  it('lists the graph in dependency order', async () => {
+    const result = await gourmand(['task', 'list', '--graph', fixture, '--json'], env);
     expect(result.code).toBe(0);
     const tasks = JSON.parse(result.stdout) as { task: string; depends_on: string }[];
     expect(tasks.map((t) => [t.task, t.depends_on])).toEqual([
@@ -35,16 +35,16 @@ describe('gourmand task and backfill', () => {
     ]);
   });
 
-  it('task run runs one task without its upstream, once by default', () => {
-    const publish = gourmand(['task', 'run', 'publish', '--date', '2026-05-01', '--graph', fixture], env);
+  it('task run runs one task without its upstream, once by default', async () => {
+    const publish = await gourmand(['task', 'run', 'publish', '--date', '2026-05-01', '--graph', fixture], env);
     expect(publish.code).toBe(0);
     expect(publish.stdout).toMatch(/for 2026-05-01: succeeded/);
     expect(publish.stdout).toMatch(/publish\s+succeeded\s+1\s+1/);
     // extract fails its first attempt, and task run makes one attempt: retrying is Airflow's job.
-    const once = gourmand(['task', 'run', 'extract', '--date', '2026-05-01', '--graph', fixture], env);
+    const once = await gourmand(['task', 'run', 'extract', '--date', '2026-05-01', '--graph', fixture], env);
     expect(once.code).toBe(1);
     expect(once.stdout).toMatch(/extract\s+failed\s+1.*transient: first attempt always fails/);
-    const unknown = gourmand(['task', 'run', 'nope', '--date', '2026-05-01', '--graph', fixture], env);
+    const unknown = await gourmand(['task', 'run', 'nope', '--date', '2026-05-01', '--graph', fixture], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
       /Unknown task "nope" \(tasks: extract, transform_a, transform_b, publish\)/,
@@ -52,7 +52,7 @@ describe('gourmand task and backfill', () => {
   });
 
   it('backfill runs the dates in order and stops at the first failed one', async () => {
-    const stopped = gourmand(
+    const stopped = await gourmand(
       ['backfill', '--from', '2026-05-11', '--to', '2026-05-15', '--graph', fixture],
       env,
     );
@@ -64,7 +64,7 @@ describe('gourmand task and backfill', () => {
       ['2026-05-12', 'succeeded'],
       ['2026-05-13', 'failed'],
     ]);
-    const bad = gourmand(['backfill', '--from', '2026-05-12', '--to', '2026-05-01', '--graph', fixture], env);
+    const bad = await gourmand(['backfill', '--from', '2026-05-12', '--to', '2026-05-01', '--graph', fixture], env);
     expect([bad.code, bad.stderr.trim()]).toEqual([
       2,
       'error: Invalid range: --from 2026-05-12 is after --to 2026-05-01',

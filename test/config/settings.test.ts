@@ -38,6 +38,7 @@ const badValues: Record<string, string> = {
   EXTRACT_MODE: 'weekly',
   CENSUS_DATASET: 'pep/2023',
   SIM_STATES_PAGE: 'none',
+  SIM_CENSUS_STATES: 'California',
   SOURCE_RATE_PER_SECOND: '0',
   SOURCE_TIMEOUT_MS: '0',
   SOURCE_ATTEMPTS: '31',
@@ -63,6 +64,9 @@ const badValues: Record<string, string> = {
   SCHEDULE_CRON: 'daily',
   SCHEDULE_TZ: 'Mars/Olympus',
   SCHEDULE_CATCHUP_DAYS: '1000',
+  LOG_RETENTION_DAYS: '0',
+  LOG_SHIP_URL: 'elastic:9200',
+  LOG_SHIP_TIMEOUT_MS: '5',
 };
 
 // Secrets are never echoed, not even a malformed one.

@@ -50,6 +50,8 @@ describe('compose.yaml', () => {
       expect((service.healthcheck as { test?: unknown })?.test, name).toBeDefined();
     }
     expect(compose.services.postgres.command).toContain('wal_level=logical');
+    // A stalled CDC slot must not fill the disk (docs/operations.md, WAL retention).
+    expect(compose.services.postgres.command).toContain('max_slot_wal_keep_size=10GB');
     expect(compose.services['worker-1'].command).toEqual(['worker']);
     expect(compose.services['worker-2'].command).toEqual(['worker']);
     expect(Object.keys(compose.volumes).sort()).toEqual(

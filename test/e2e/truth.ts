@@ -23,6 +23,28 @@ const byKey =
   (a: T, b: T) =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
+/**
+ * The truth as a simulator started with `censusStates` serves it: Census lists only those states'
+ * states and counties, so a run loads only those and searches only their businesses.
+ */
+export function servedTruth(truth: GroundTruth, censusStates: string[]): GroundTruth {
+  const codes = new Set(censusStates);
+  const fips = new Set(truth.states.filter((s) => codes.has(s.code)).map((s) => s.fips));
+  const counties = truth.counties.filter((c) => fips.has(c.stateFips));
+  const countyFips = new Set(counties.map((c) => c.fips));
+  const businesses = truth.businesses.filter((b) => codes.has(b.state));
+  const ids = new Set(businesses.map((b) => b.id));
+  return {
+    ...truth,
+    states: truth.states.filter((s) => codes.has(s.code)),
+    counties,
+    countyPopulation: truth.countyPopulation.filter((p) => countyFips.has(p.countyFips)),
+    businesses,
+    reviews: truth.reviews.filter((r) => ids.has(r.businessId)),
+    events: truth.events.filter((e) => countyFips.has(e.countyFips)),
+  };
+}
+
 export function truthStates(truth: GroundTruth) {
   return truth.states.map((s) => ({ fips: s.fips, name: s.name, code: s.code })).sort(byKey((s) => s.fips));
 }

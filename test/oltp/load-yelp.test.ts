@@ -5,36 +5,7 @@ import { loadYelp } from '../../src/oltp/load/yelp.ts';
 import type { YelpLine } from '../../src/sources/yelp-pull.ts';
 import { rows } from '../e2e/truth.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
-
-const business = (id: string, patch: Record<string, unknown> = {}) => ({
-  id,
-  alias: `alias-${id}`,
-  name: `Name ${id}`,
-  image_url: '',
-  url: `https://www.yelp.com/biz/${id}`,
-  review_count: 10,
-  categories: [
-    { alias: 'pizza', title: 'Pizza' },
-    { alias: 'bars', title: 'Bars' },
-  ],
-  rating: 4.5,
-  coordinates: { latitude: 38.85, longitude: -77.3 },
-  transactions: ['delivery'],
-  price: '$$',
-  location: {
-    address1: '1 Main St',
-    address2: '',
-    address3: null,
-    city: 'Fairfax',
-    zip_code: '22030',
-    country: 'US',
-    state: 'VA',
-  },
-  phone: '+15555550100',
-  display_phone: '(555) 555-0100',
-  distance: 120.5,
-  ...patch,
-});
+import { business } from '../support/yelp-business.ts';
 
 const line = (county: string, r: unknown): YelpLine => ({ t: 'business', county, r });
 

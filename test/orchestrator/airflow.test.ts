@@ -65,7 +65,7 @@ const graphEdges = (graph: ReturnType<typeof validateGraph>) =>
   graph.flatMap((task) => task.dependsOn.map((dep) => [dep, task.name])).sort();
 
 describe('Airflow export', () => {
-  it('writes a DAG with the daily graph’s task ids, dependencies, retries and schedule', () => {
+  it('writes a DAG with the daily graph’s task ids, dependencies, retries and schedule', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-'));
     const env = {
       GOURMAND_STATE_DIR: dir,
@@ -74,7 +74,7 @@ describe('Airflow export', () => {
       TASK_ATTEMPTS: '4',
       TASK_BACKOFF_MS: '5000',
     };
-    const result = gourmand(['airflow', 'export', '--out', path.join(dir, 'dags')], env);
+    const result = await gourmand(['airflow', 'export', '--out', path.join(dir, 'dags')], env);
     expect(result.code).toBe(0);
     const file = path.join(dir, 'dags', 'gourmand_daily.py');
     expect(result.stdout).toContain(`Wrote ${file}`);
@@ -104,7 +104,7 @@ describe('Airflow export', () => {
     expect(text).toContain('"on_failure_callback": notify_failure,');
   });
 
-  it('keeps diamonds and per-task retry overrides of any graph', () => {
+  it('keeps diamonds and per-task retry overrides of any graph', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-'));
     const graph = [
       ...diamond(),
@@ -183,7 +183,7 @@ describe('the run date: one meaning for the scheduler and Airflow', () => {
     expect(scheduler.runDateOf(new Date(end))).toBe('2026-12-01');
   });
 
-  it('does not catch up against live APIs (they only answer with today’s state)', () => {
+  it('does not catch up against live APIs (they only answer with today’s state)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-'));
     const live = testSettings({ YELP_API_KEY: 'k', CENSUS_API_KEY: 'k', SCHEDULE_CATCHUP_DAYS: '7' });
     const file = path.join(dir, 'dag.py');
@@ -208,15 +208,29 @@ describe('the exported DAG’s tasks, each run as Airflow would', () => {
     const { openPglite } = await import('../../src/oltp/database.ts');
     const { sourceTables, warehouseTables } = await import('./workers.ts');
     const date = '2026-12-01';
-    const common = { SIM_BUSINESSES: '100', LOG_LEVEL: 'warn', TASK_BACKOFF_MS: '10' };
+    // Two states' counties, not the country's: each task's process pulls seconds, not a minute.
+    const common = {
+      SIM_BUSINESSES: '1000',
+      SIM_CENSUS_STATES: 'CA,NV',
+      LOG_LEVEL: 'warn',
+      TASK_BACKOFF_MS: '10',
+    };
     const airflowState = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-state-'));
     const dagDir = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-dags-'));
     expect(
-      gourmand(['airflow', 'export', '--out', dagDir], { ...common, GOURMAND_STATE_DIR: airflowState }).code,
+      (
+        await gourmand(['airflow', 'export', '--out', dagDir], {
+          ...common,
+          GOURMAND_STATE_DIR: airflowState,
+        })
+      ).code,
     ).toBe(0);
     const dag = parseDag(path.join(dagDir, 'gourmand_daily.py'));
     // The interval whose end is the firing of `date` (SCHEDULE_CRON 30 12 * * * in UTC).
     const interval = ['2026-11-30T12:30:00+00:00', '2026-12-01T12:30:00+00:00'];
+    // The reference `gourmand run`, in a state folder of its own, runs beside the tasks.
+    const runState = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-run-'));
+    const reference = gourmand(['run', '--date', date], { ...common, GOURMAND_STATE_DIR: runState });
     for (const task of validateGraph(dailyGraph())) {
       const spec = dag.tasks[task.name]!;
       const rendered = execFileSync('python3', ['-c', render, spec.bash_command, ...interval], {
@@ -226,11 +240,10 @@ describe('the exported DAG’s tasks, each run as Airflow would', () => {
       expect(command).toBe('gourmand');
       // Airflow gives each task a fresh temporary folder; only the DAG's environment is shared.
       const folder = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-task-'));
-      const result = gourmand(args, { ...common, ...spec.env }, folder);
+      const result = await gourmand(args, { ...common, ...spec.env }, folder);
       expect(result.code, `${task.name}: ${result.stdout}\n${result.stderr}`).toBe(0);
     }
-    const runState = mkdtempSync(path.join(tmpdir(), 'gourmand-airflow-run-'));
-    const run = gourmand(['run', '--date', date], { ...common, GOURMAND_STATE_DIR: runState });
+    const run = await reference;
     expect(run.code, run.stderr).toBe(0);
     const dump = async (state: string) => {
       const database = await openPglite(path.join(state, 'pglite'));
@@ -246,7 +259,7 @@ describe('the exported DAG’s tasks, each run as Airflow would', () => {
     expect(await warehouse(airflowState)).toEqual(await warehouse(runState));
 
     // A date never pulled: the load fails in one line naming what is missing and where it looked.
-    const missing = gourmand(['task', 'run', 'load_yelp', '--date', '2026-12-05'], {
+    const missing = await gourmand(['task', 'run', 'load_yelp', '--date', '2026-12-05'], {
       ...common,
       GOURMAND_STATE_DIR: airflowState,
     });

@@ -34,7 +34,7 @@ describe.each(databaseBackends)('a run whose process died, on %s', (backend) => 
       // The killed holder's lock is left behind: stale, so the next command takes it over.
       expect(existsSync(path.join(stateDir, 'pglite.lock'))).toBe(backend === 'pglite');
       // The next command — `gourmand status` — finds the dead process and says so.
-      const status = gourmand(['status', '--json'], env);
+      const status = await gourmand(['status', '--json'], env);
       expect(status.code, status.stderr).toBe(0);
       const report = JSON.parse(status.stdout) as { runs: { status: string; error: string }[] };
       expect(report.runs).toEqual([

@@ -91,13 +91,16 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
       where h.holding_date = ${DAY} order by h.business_id limit 1`.execute(database.db);
     const id = original.rows[0]!.id;
     const edit = async (rating: string, name: string) => {
-      const duck = await (await DuckDBInstance.create(file)).connect();
+      const instance = await DuckDBInstance.create(file);
+      const duck = await instance.connect();
       await duck.run(`update marts.fct_business_holding set rating = ${rating}
         where holding_date = date '${DAY}' and business_id = ${id}`);
       await duck.run(
         `update snapshots.snap_business set business_name = ${name} where is_current and business_id = ${id}`,
       );
+      // The instance too: left to the garbage collector, it may still hold the file when the task opens it.
       duck.closeSync();
+      instance.closeSync();
     };
     await edit(original.rows[0]!.rating === '1.0' ? '2.0' : '1.0', `'Edited in the warehouse'`);
     const reconcileOnly = () =>
@@ -137,11 +140,13 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
     const holdings = before.reduce((n, r) => n + r.n, 0);
 
     const file = new URL(settings.warehouseUrl).pathname;
-    const duck = await (await DuckDBInstance.create(file)).connect();
+    const instance = await DuckDBInstance.create(file);
+    const duck = await instance.connect();
     await duck.run(
       `delete from marts.fct_business_holding where business_id = ${deleted.business_id} and holding_date = date '${DAY}'`,
     );
     duck.closeSync();
+    instance.closeSync();
     await sql`update business_holding set review_count = review_count + 7
       where business_id = ${changed.business_id} and holding_date = ${DAY}`.execute(database.db);
 

@@ -142,7 +142,7 @@ describe.each(databaseBackends)('status and /metrics on %s', (backend) => {
   it('gourmand status prints the same as a table and as JSON', async () => {
     if (backend === 'pglite') await database.close();
     try {
-      const text = gourmand(['status'], env);
+      const text = await gourmand(['status'], env);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^Last runs\nrun\s+date\s+executor\s+status/);
       expect(text.stdout).toMatch(
@@ -151,7 +151,7 @@ describe.each(databaseBackends)('status and /metrics on %s', (backend) => {
       expect(text.stdout).toMatch(/Failing checks \(run \d+, 2026-01-03\)\ncheck\s+entity/);
       expect(text.stdout).toMatch(/freshness\s+business_holding\s+error\s+fail\s+20260103\s+20260102/);
       expect(text.stdout).toMatch(/2026-01-03\s+2026-01-02\s+2026-01-03\s+fail/);
-      const json = gourmand(['status', '--json', '--runs', '1'], env);
+      const json = await gourmand(['status', '--json', '--runs', '1'], env);
       expect(json.code).toBe(0);
       const report = JSON.parse(json.stdout);
       expect(report.runs).toHaveLength(1);

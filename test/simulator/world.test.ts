@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../src/common/dates.ts';
-import { createWorld } from '../../src/simulator/index.ts';
+import { REVIEW_SEASON } from '../../src/simulator/effects.ts';
+import { createWorld, dayDate, dayNumber } from '../../src/simulator/index.ts';
 
 const DATE = '2026-11-25';
 const world = createWorld({ businesses: 2000, seed: 7 });
@@ -202,5 +203,52 @@ describe('simulated world: days evolve', () => {
     const far = createWorld({ businesses: 300, seed: 7 }).truth('2029-06-30');
     expect(far.date).toBe('2029-06-30');
     expect(far.businesses.length).toBeGreaterThan(0);
+  });
+});
+
+describe('simulated world: the review season', () => {
+  const { states, from, days, percent } = REVIEW_SEASON;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const seasonStart = `2026-${pad(from.month)}-${pad(from.day)}`;
+
+  it('raises every business of the season states by at least its size over the season', () => {
+    const before = new Map([...world.businessesOn(addDays(seasonStart, -1))].map((b) => [b.id, b]));
+    const kept = [...world.businessesOn(addDays(seasonStart, days - 1))].filter((b) => before.has(b.id));
+    const rose = (b: (typeof kept)[number]) =>
+      b.reviewCount >= before.get(b.id)!.reviewCount * (1 + percent / 100);
+    const season = kept.filter((b) => states.includes(b.state));
+    expect(season.length).toBeGreaterThan(30);
+    for (const b of season) expect(rose(b), b.id).toBe(true);
+    // Elsewhere only businesses with very few reviews rise that much in two months.
+    const others = kept.filter((b) => !states.includes(b.state));
+    expect(others.filter(rose).length).toBeLessThan(0.1 * others.length);
+  });
+
+  it('dates the served reviews on the day the count reaches them, season bursts included', () => {
+    const day = dayNumber(DATE);
+    const served = new Map<string, string[]>();
+    for (const r of truth.reviews)
+      served.set(r.businessId, [...(served.get(r.businessId) ?? []), r.timeCreated]);
+    let checked = 0;
+    for (const b of truth.businesses.filter((x) => states.includes(x.state))) {
+      const p = world.profile(world.indexOf(b.id));
+      // Reviews up to the starting count are spread before 2020, not on the curve.
+      if (b.reviewCount - 2 <= p.base) continue;
+      const reached = (k: number) => {
+        let d = day;
+        while (d > p.start && world.reviewCount(p, d - 1) >= k) d--;
+        return dayDate(d);
+      };
+      const expected = [0, 1, 2].map((j) => reached(b.reviewCount - j)).sort();
+      expect(
+        served
+          .get(b.id)!
+          .map((t) => t.slice(0, 10))
+          .sort(),
+        b.id,
+      ).toEqual(expected);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 });

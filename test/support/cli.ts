@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
@@ -9,17 +9,30 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `gourmand` command in a child process with the given environment additions. */
+/**
+ * Runs the real `gourmand` command in a child process with the given environment additions. Asynchronous on purpose:
+ * a blocked test process misses Vitest's worker messages (a minute of spawnSync once failed CI).
+ */
 export function gourmand(
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd?: string,
-): CliResult {
-  const result = spawnSync(process.execPath, [bin, ...args], {
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 300_000,
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

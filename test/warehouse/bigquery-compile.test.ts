@@ -58,7 +58,7 @@ describe('BigQuery rendering of the models', () => {
     expect(failures[0]).toMatch(/^stg_state \(view\): /);
   });
 
-  it('rewrites the portable helper SQL of the runner into BigQuery', () => {
+  it('rewrites the portable helper SQL of the runner into BigQuery', async () => {
     expect(toBigQuerySql('create table if not exists x (a varchar, primary key (a))')).toBe(
       'create table if not exists x (a string, primary key (a) not enforced)',
     );
@@ -77,14 +77,14 @@ describe('BigQuery rendering of the models', () => {
     );
   });
 
-  it('`warehouse compile --target bigquery --out` writes the reviewed files; duckdb renders too', () => {
+  it('`warehouse compile --target bigquery --out` writes the reviewed files; duckdb renders too', async () => {
     const out = tempDir('compile');
-    const result = gourmand(['warehouse', 'compile', '--target', 'bigquery', '--out', out]);
+    const result = await gourmand(['warehouse', 'compile', '--target', 'bigquery', '--out', out]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const file = path.join('marts', 'fct_business_holding.sql');
     expect(readFileSync(path.join(out, file), 'utf8')).toBe(readFileSync(path.join(EXPECTED, file), 'utf8'));
-    const duck = gourmand(['warehouse', 'compile', '--target', 'duckdb']);
+    const duck = await gourmand(['warehouse', 'compile', '--target', 'duckdb']);
     expect(duck.code).toBe(0);
     expect(duck.stdout).toContain('insert into "marts"."fct_business_holding" by name');
   });

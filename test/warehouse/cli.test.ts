@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,21 +7,8 @@ import { migrate } from '../../src/oltp/migrate.ts';
 import { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
 import { startS3, type TestS3 } from '../lake/s3.ts';
+import { gourmand } from '../support/cli.ts';
 import { ALL_SCHEMAS, dumpWarehouse, tempDir } from './helpers.ts';
-
-const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
-
-/** The real `gourmand` in a child process, asynchronously: the S3 server runs in this process. */
-function gourmand(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** The lake and warehouse commands through the real CLI, on a PGlite state folder and an S3 lake. */
 describe('gourmand lake and warehouse commands', () => {

@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
+import { manifestKey, readManifest, renderManifest, sha256File } from '../../src/lake/manifest.ts';
+import type { FileStore } from '../../src/lake/store.ts';
 import type { SourceDatabase } from '../../src/oltp/database.ts';
 import type { WarehouseAdapter } from '../../src/warehouse/adapter.ts';
 import { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
@@ -137,4 +139,30 @@ export async function expectMartsMatchSource(warehouse: WarehouseAdapter, databa
   );
   const holdings = sourceTotals.reduce((sum, r) => sum + r.n, 0);
   return { businesses, reviews, holdings };
+}
+
+/**
+ * Rewrites a lake partition's first file with the rows `extra(file)` selects added, and updates its
+ * manifest entry, as an export that wrote those rows would have.
+ */
+export async function appendToPartition(
+  duck: WarehouseAdapter,
+  store: FileStore,
+  table: string,
+  date: string,
+  extra: (file: string) => string,
+) {
+  const key = `${table}/dt=${date}/part-0000.parquet`;
+  const file = await store.localCopy(key);
+  const out = path.join(tempDir('append'), 'part.parquet');
+  await duck.exec(
+    `copy (select * from read_parquet('${file}') union all (${extra(`read_parquet('${file}')`)}))
+     to '${out}' (format parquet)`,
+  );
+  await store.putFile(key, out);
+  const manifest = (await readManifest(store, date))!;
+  manifest.tables[table]!.files = [
+    { ...manifest.tables[table]!.files[0]!, bytes: statSync(out).size, sha256: await sha256File(out) },
+  ];
+  await store.putText(manifestKey(date), renderManifest(manifest));
 }

@@ -10,15 +10,17 @@ import { launchChromium } from './browser.ts';
 import { simulatedWorld } from './world.ts';
 
 const OUT = path.resolve(import.meta.dirname, '../../docs/screenshots');
-const PAGES = [
+/** Page, address and, optionally, what the phone's first screen should show (scrolled into view). */
+const PAGES: readonly (readonly [string, string, string?])[] = [
   ['home', '/'],
   ['explorer', '/explorer?sort=review_count&order=desc'],
   ['business', '/business/1'],
   ['map', '/map'],
   ['segments', '/segments'],
+  ['analyses', '/analyses', '[data-analysis="review-count-regression"] .sentence'],
   ['pipeline', '/pipeline'],
   ['account', '/account'],
-] as const;
+];
 
 mkdirSync(OUT, { recursive: true });
 console.log('running the simulated pipeline over three dates…');
@@ -32,10 +34,12 @@ const server = await startServer({
 const browser = await launchChromium();
 try {
   for (const width of [1280, 390]) {
-    for (const [name, url] of PAGES) {
+    for (const [name, url, focus] of PAGES) {
       const page = await browser.newPage({ viewport: { width, height: width > 600 ? 900 : 844 } });
       await page.goto(`${server.url}${url}`, { waitUntil: 'networkidle' });
       await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
+      if (focus && width <= 600)
+        await page.locator(focus).evaluate((e) => e.scrollIntoView({ block: 'start' }));
       const file = path.join(OUT, `${name}-${width}.png`);
       await page.screenshot({ path: file, fullPage: width > 600 });
       console.log(`  ${path.relative(process.cwd(), file)}`);

@@ -72,6 +72,7 @@ export function computeChainReviewDays(
       ...formula,
     ],
     tests: [test],
+    spreads: [],
     findings: [],
     sentence: `${first} locations gained a review on ${pct(a.mean, 2)} of business-days (95% CI ${pct(a.interval.low, 2)}–${pct(a.interval.high, 2)}, ${count(a.businesses)} locations) and ${second} on ${pct(b.mean, 2)} (${pct(b.interval.low, 2)}–${pct(b.interval.high, 2)}, ${count(b.businesses)}); ${test.significant ? `${higher} is ahead by ${fmt(100 * Math.abs(c.difference.value), 2)} points` : 'the difference is not significant'} (95% CI of the difference ${fmt(100 * ci.low, 2)} to ${fmt(100 * ci.high, 2)} points; ${pValueText(test.pValue)}).`,
     notes: ['Bootstrap intervals resample whole locations.'],

@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import { count, defineAnalysis, groupBy, medianOf, paramsRecord, pct, pValueText } from '../analysis.ts';
+import {
+  count,
+  defineAnalysis,
+  groupBy,
+  medianOf,
+  paramsRecord,
+  pct,
+  pValueText,
+  spreadOf,
+} from '../analysis.ts';
 import { type CountyGrowthRow, countyGrowth, describeSelection, requireRows } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE } from '../guards.ts';
 import { CommonParams } from '../params.ts';
@@ -87,6 +96,7 @@ export function computeCountyPopulationGrowth(
     unit: 'counties',
     estimates,
     tests,
+    spreads: states.map((s) => spreadOf('county growth', s.state, s.rates)),
     findings: [],
     sentence: `Between ${earlier} and ${later} the population ${states.length > 1 ? `grew most in ${top.state} (${signed(top.growth)}) and least in ${bottom.state} (${signed(bottom.growth)})` : `of ${top.state} changed by ${signed(top.growth)}`} across ${count(usable.length)} counties${kw ? `; county growth ${kw.significant ? 'differs' : 'does not differ significantly'} between states (Kruskal–Wallis H = ${kw.statistic.toFixed(1)}, ${pValueText(kw.pValue)})` : ''}.`,
     notes:

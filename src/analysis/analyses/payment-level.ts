@@ -9,12 +9,13 @@ import {
   paramsRecord,
   pct,
   pValueText,
+  spreadOf,
   withInterval,
 } from '../analysis.ts';
 import { type BusinessWindowRow, businessFilters, loadSelection, type Window } from '../data.ts';
 import { AnalysisError, MIN_GROUP_SIZE } from '../guards.ts';
 import { CommonParams } from '../params.ts';
-import { type AnalysisResult, type Estimate, outcome, type TestOutcome } from '../result.ts';
+import { type AnalysisResult, type Estimate, outcome, type Spread, type TestOutcome } from '../result.ts';
 import { bootstrap, cliffsDelta, kruskalWallis } from '../stats.ts';
 
 export const PaymentLevelParams = CommonParams.extend({
@@ -73,6 +74,7 @@ export function computePaymentLevel(
   }
   const estimates: Estimate[] = [];
   const tests: TestOutcome[] = [];
+  const spreads: Spread[] = [];
   const epsilon: Record<string, number> = {};
   METRICS.forEach((metric, m) => {
     const groups = levels.map((l) => l.rows.map(metric.value).filter((v): v is number => v !== null));
@@ -90,6 +92,7 @@ export function computePaymentLevel(
         ciHigh: e.high,
         n: v.length,
       });
+      spreads.push(spreadOf(metric.label, kept[g]!.symbol, v));
     });
     const kw = kruskalWallis(values, metric.label);
     epsilon[metric.key] = kw.epsilonSquared;
@@ -115,6 +118,7 @@ export function computePaymentLevel(
           ciLow: null,
           ciHigh: null,
           n: values[a]!.length + values[b]!.length,
+          noEffect: 0,
         });
       }
     }
@@ -141,6 +145,7 @@ export function computePaymentLevel(
       ciLow: ci.low,
       ciHigh: ci.high,
       n: low.length + high.length,
+      noEffect: 1,
     });
     const countTest = tests.find((t) => t.name.includes('review count'));
     findings.push({
@@ -173,6 +178,7 @@ export function computePaymentLevel(
     unit: 'businesses',
     estimates,
     tests,
+    spreads,
     findings,
     sentence,
     notes,

@@ -102,8 +102,10 @@ export function computeReviewCountRegression(
       ciLow: model.intervals[j]!.low,
       ciHigh: model.intervals[j]!.high,
       n: model.n,
+      noEffect: 0,
     })),
     tests,
+    spreads: [],
     findings: interaction
       ? [
           {

@@ -62,6 +62,7 @@ export function computeReviewRiseShare(
       ciLow: share.low,
       ciHigh: share.high,
       n: held.length,
+      noEffect: params.reference,
     },
   ];
   const notes: string[] = [];
@@ -105,6 +106,7 @@ export function computeReviewRiseShare(
       ciLow: e.low,
       ciHigh: e.high,
       n: t.values.length,
+      noEffect: params.reference,
     });
   });
   const above = tested.filter((_, k) => perState[k]!.significant).map((t) => t.state);
@@ -118,6 +120,7 @@ export function computeReviewRiseShare(
     unit: 'businesses',
     estimates,
     tests: [test, ...perState],
+    spreads: [],
     findings: [],
     sentence: `${pct(share.value)} of ${count(held.length)} businesses gained at least ${params.threshold}% more reviews between ${window.from} and ${window.to} (95% CI ${pct(share.low)}–${pct(share.high)}), ${overallWords} the reference ${pct(params.reference)} (one-sided t = ${fmt(test.statistic)}, ${pValueText(test.pValue)}); after ${params.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} correction ${above.length} of ${perState.length} states tested are above it${above.length ? `: ${above.join(', ')}` : ''}.`,
     notes,

@@ -49,6 +49,7 @@ export function computeStateDailyChange(
     unit: 'business-days',
     estimates: [...comparisonEstimates(c, 'mean reviews gained per business-day', 'difference of means')],
     tests: [test],
+    spreads: [],
     findings: [],
     sentence: `Businesses in ${first} gained ${fmt(a.mean, 3)} reviews a day on average and those in ${second} ${fmt(b.mean, 3)}: ${verdict} of ${fmt(c.difference.value, 3)} (95% CI ${fmt(ci.low, 3)} to ${fmt(ci.high, 3)}; Welch t = ${fmt(test.statistic)}, ${pValueText(test.pValue)}; ${count(a.businesses)} and ${count(b.businesses)} businesses).`,
     notes: [

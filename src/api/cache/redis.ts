@@ -19,12 +19,8 @@ export function failFastRedisOptions(): RedisOptions {
   };
 }
 
-// Entries live at <prefix><version>:<key>; tag sets at <prefix><version>:tag:<tag>. Reading the
-// version inside the script keeps a lookup to one round trip.
-const GET_SCRIPT = `
-local v = redis.call('GET', KEYS[1]) or '0'
-return redis.call('GET', ARGV[1] .. v .. ':' .. ARGV[2])`;
-
+// Entries live at <prefix><version>:<key>; tag sets at <prefix><version>:tag:<tag>. Writes read
+// the version inside their script; a lookup is one plain MGET (below).
 const SET_SCRIPT = `
 local v = redis.call('GET', KEYS[1]) or '0'
 local key = ARGV[1] .. v .. ':' .. ARGV[2]
@@ -44,7 +40,6 @@ for i = 2, #ARGV do
 end`;
 
 type ScriptedRedis = Redis & {
-  cacheGet(versionKey: string, prefix: string, key: string): Promise<string | null>;
   cacheSet(
     versionKey: string,
     prefix: string,
@@ -78,6 +73,8 @@ export class RedisCache implements Cache {
   private down = false;
   private suspect = false;
   private healing: Promise<boolean> | undefined;
+  /** The version the last lookup saw. */
+  private version = '0';
 
   constructor(
     redis: Redis,
@@ -89,7 +86,6 @@ export class RedisCache implements Cache {
     this.breaker = new CircuitBreaker(breaker);
     this.prefix = `${keyPrefix}cache:`;
     this.versionKey = `${this.prefix}version`;
-    this.redis.defineCommand('cacheGet', { numberOfKeys: 1, lua: GET_SCRIPT });
     this.redis.defineCommand('cacheSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     this.redis.defineCommand('cacheInvalidate', { numberOfKeys: 1, lua: INVALIDATE_SCRIPT });
     // Without a listener ioredis prints every connection error; one warning per outage is enough.
@@ -172,11 +168,24 @@ export class RedisCache implements Cache {
 
   async get(key: string): Promise<CachedResponse | undefined> {
     if (!(await this.heal())) return undefined;
+    // The hot path: one MGET, no script (EVALSHA cost a cached hit a third of its throughput): the
+    // entry under the version last seen, with the current version read in the same atomic command.
+    // The entry counts only if that version is still current; after a bump, once more under it.
     return this.attempt(async () => {
-      const raw = await this.redis.cacheGet(this.versionKey, this.prefix, key);
-      if (raw === null) return undefined;
-      const newline = raw.indexOf('\n');
-      return { etag: raw.slice(0, newline), body: raw.slice(newline + 1) };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // The version this key was built with: concurrent lookups move this.version meanwhile.
+        const asked = this.version;
+        const [raw, version] = await this.redis.mget(`${this.prefix}${asked}:${key}`, this.versionKey);
+        const current = version ?? '0';
+        if (current !== asked) {
+          this.version = current;
+          continue;
+        }
+        if (raw === null || raw === undefined) return undefined;
+        const newline = raw.indexOf('\n');
+        return { etag: raw.slice(0, newline), body: raw.slice(newline + 1) };
+      }
+      return undefined;
     }, undefined);
   }
 

@@ -14,7 +14,7 @@ select
   (select max(lp.year) from latest_population lp join county c using (county_id)
     where c.state_id = s.state_id)::int as population_year,
   (select count(*) from county c where c.state_id = s.state_id)::int as county_count,
-  (select count(*) from business_effective b join city ci using (city_id)
-    where ci.state_id = s.state_id and b.valid_to is null)::int as business_count
+  (select count(*) from business_current b
+    where b.state_id = s.state_id and b.listed)::int as business_count
 from state s
 order by s.state_code

@@ -8,6 +8,7 @@ import {
   runAnalysis,
 } from '../../analysis/index.ts';
 import { DatabaseError } from '../../common/errors.ts';
+import { InUseError } from '../../common/process-lock.ts';
 import { withWarehouse } from '../../warehouse/adapter.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorBody, IsoDate, json } from '../schema.ts';
@@ -50,6 +51,14 @@ const Query = z.object({
  * (a pipeline load invalidates them). Under `/analytics/analyses`.
  */
 export async function analysesRoutes(app: FastifyInstance) {
+  // Each run opens the DuckDB file, which one holder at a time may do (src/common/process-lock.ts):
+  // this server's runs take turns, so two requests at once wait instead of failing on the lock.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = turn.then(task, task);
+    turn = next.catch(() => undefined);
+    return next;
+  };
   app.get(
     '/',
     {
@@ -92,13 +101,15 @@ export async function analysesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       try {
-        return await withWarehouse(app.settings, (warehouse) =>
-          runAnalysis(warehouse, request.params.name, request.query),
+        return await inTurn(() =>
+          withWarehouse(app.settings, (warehouse) =>
+            runAnalysis(warehouse, request.params.name, request.query),
+          ),
         );
       } catch (error) {
         if (error instanceof AnalysisInputError) throw new HttpError(400, error.message);
         if (error instanceof AnalysisError) throw new HttpError(422, error.message);
-        if (error instanceof DatabaseError) {
+        if (error instanceof DatabaseError || error instanceof InUseError) {
           request.log.warn({ err: error }, 'warehouse unavailable');
           throw new HttpError(
             503,

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { z } from 'zod';
+import { readLogs } from '../../orchestrator/log-query.ts';
 import { notFound } from '../errors.ts';
 import { IdParams, json, Limit } from '../schema.ts';
 
@@ -55,6 +57,15 @@ const Alert = z.object({
     }),
   ),
 });
+const LogLine = z.object({
+  time: Timestamp,
+  level: z.string(),
+  task: z.string().nullable(),
+  msg: z.string(),
+  err: z.string().nullable(),
+});
+const LEVEL_NAMES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 const Freshness = z.object({
   sourceLatest: z.string().nullable(),
   warehouseLatest: z.string().nullable(),
@@ -113,6 +124,58 @@ export async function pipelineRoutes(app: FastifyInstance) {
           }
           return { ...runView(run), tasks: [...cells.values()] };
         }),
+      };
+    },
+  );
+
+  app.get(
+    '/runs/:id/logs',
+    {
+      schema: {
+        tags,
+        summary:
+          "A run's log lines, oldest first: its log files in the state folder, else (another host) the warnings and errors kept in ops.task_log",
+        params: json(IdParams),
+        querystring: json(
+          z.object({
+            task: z.string().max(100).optional(),
+            level: z.enum(LEVEL_NAMES).default('info'),
+          }),
+        ),
+        response: { 200: json(z.object({ items: z.array(LogLine) }), 'output') },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as IdParams;
+      const { task, level } = request.query as { task?: string; level: (typeof LEVEL_NAMES)[number] };
+      const run = await db
+        .selectFrom('ops.pipeline_run')
+        .select('run_id')
+        .where('run_id', '=', id)
+        .executeTakeFirst();
+      if (!run) throw notFound(`Run ${id} not found`);
+      const records = await readLogs(app.settings, { run: id, task, level });
+      const kept =
+        records.length > 0
+          ? records
+          : (
+              await db
+                .selectFrom('ops.task_log')
+                .select('record')
+                .where('run_id', '=', id)
+                .where('level', 'in', LEVEL_NAMES.slice(LEVEL_NAMES.indexOf(level)))
+                .$if(task !== undefined, (q) => q.where('task_name', '=', task!))
+                .orderBy('task_log_id')
+                .execute()
+            ).map((row) => (typeof row.record === 'string' ? JSON.parse(row.record) : row.record));
+      return {
+        items: kept.map((r: Record<string, unknown>) => ({
+          time: new Date(Number(r.time)).toISOString(),
+          level: pino.levels.labels[Number(r.level)] ?? String(r.level),
+          task: typeof r.task === 'string' ? r.task : null,
+          msg: String(r.msg ?? ''),
+          err: r.err === undefined ? null : typeof r.err === 'string' ? r.err : JSON.stringify(r.err),
+        })),
       };
     },
   );

@@ -4,12 +4,13 @@
 -- :run_date is replaced by the load with a date literal.
 
 -- Temporary tables have no statistics until analyzed; without them a million-row load gets
--- nested-loop plans.
-analyze stg_business;
-analyze stg_business_category;
-analyze stg_business_transaction;
-analyze stg_review;
-analyze stg_event;
+-- nested-loop plans. Only the columns joins, groups and sorts use: analyzing every column (long
+-- text: names, urls) took a quarter of a first load, and the row counts come with any column.
+analyze stg_business (yelp_id, state, county_fips, price, city);
+analyze stg_business_category (yelp_id, alias);
+analyze stg_business_transaction (yelp_id, name);
+analyze stg_review (yelp_review_id, yelp_id, yelp_user_id);
+analyze stg_event (yelp_event_id, yelp_id, category, state, county_fips, city);
 
 -- One row per business (a business can turn up under two counties' searches), placed in its
 -- state and the county it was searched under.
@@ -38,7 +39,7 @@ from stg_business_placed
 where state_id is null or county_id is null;
 
 delete from stg_business_placed where state_id is null or county_id is null;
-analyze stg_business_placed;
+analyze stg_business_placed (yelp_id, city, state_id, city_county_id);
 
 -- New rows get max(id) + row_number() in natural-key order (sequences.sql): only new keys take
 -- an id, and the same input gets the same ids after any crash. Existing rows are updated apart.
@@ -63,7 +64,7 @@ from stg_business_placed b
 -- coalesce, not "is not distinct from": only an equality join can be hashed at a million rows.
 join city ci on ci.city_name = b.city and ci.state_id = b.state_id
             and coalesce(ci.county_id, 0) = coalesce(b.city_county_id, 0);
-analyze stg_business_row;
+analyze stg_business_row (yelp_id, city_id);
 
 -- A business's current attributes come from its latest sighting: a date before its last_seen only
 -- moves first_seen back. A business closed after this date stays closed.
@@ -169,7 +170,7 @@ from stg_business_category s
 join stg_business_placed b on b.yelp_id = s.yelp_id
 join business bu on bu.yelp_id = s.yelp_id and bu.last_seen = :run_date
 join business_category c on c.alias = s.alias;
-analyze stg_category_pair;
+analyze stg_category_pair (business_id, category_id);
 
 insert into transaction_type (transaction_type_id, name)
 select (select coalesce(max(transaction_type_id), 0) from transaction_type) + row_number() over (order by n.name),
@@ -183,6 +184,6 @@ from stg_business_transaction s
 join stg_business_placed b on b.yelp_id = s.yelp_id
 join business bu on bu.yelp_id = s.yelp_id and bu.last_seen = :run_date
 join transaction_type t on t.name = s.name;
-analyze stg_transaction_pair;
+analyze stg_transaction_pair (business_id, transaction_type_id);
 
 -- bridge.sql then ends and (re)opens the rows of both bridges from these pair tables.

@@ -8,6 +8,7 @@ import {
   type YelpReview,
   yelpTimeToUtc,
 } from '../../sources/yelp-schemas.ts';
+import { deferChecks } from './deferred-checks.ts';
 import { copyQuarantine, finishLoad, type LoadCounts, startLoad } from './geography.ts';
 import type { CopyValue, LoadSession } from './session.ts';
 import { SpoolFolder } from './spool.ts';
@@ -106,7 +107,8 @@ const EVENT_COLUMNS = [
 /**
  * Loads a day's Yelp pull in the caller's transaction: one pass over the records streams the
  * businesses into staging with COPY and spools the side tables to CSV, which are COPY'd next;
- * yelp.sql then moves everything into the normalized tables, set-based.
+ * yelp.sql then moves everything into the normalized tables, set-based. Into empty tables (a
+ * first load), indexes and foreign keys are built and checked once at the end (deferred-checks.ts).
  */
 export async function loadYelp(
   session: LoadSession,
@@ -114,6 +116,16 @@ export async function loadYelp(
   input: YelpLoadInput,
 ): Promise<LoadCounts> {
   await startLoad(session, runDate, 'yelp');
+  const [{ first } = { first: false }] = await session.query<{ first: boolean }>(
+    'select not exists (select 1 from business) as first',
+  );
+  // business_current is filled once at the end of a first load: its indexes are built then too.
+  const restoreChecks = await deferChecks(
+    session,
+    runDate,
+    first ? [...YELP_TABLES, 'business_current'] : YELP_TABLES,
+  );
+  if (first) await session.exec(loadScript('business-current-first.sql', runDate, { action: 'disable' }));
   const folder = new SpoolFolder();
   try {
     const spools = {
@@ -174,6 +186,11 @@ export async function loadYelp(
       await session.exec(loadScript('bridge.sql', runDate, { bridge, key, pairs }));
     }
     await session.exec(loadScript('yelp-activity.sql', runDate));
+    if (first) {
+      await session.exec('select refresh_business_current(array(select business_id from business))');
+      await session.exec(loadScript('business-current-first.sql', runDate, { action: 'enable' }));
+    }
+    await restoreChecks();
     return await finishLoad(session, runDate, YELP_TABLES);
   } finally {
     folder.remove();

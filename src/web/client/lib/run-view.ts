@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { Check, RunDetail } from './types.ts';
+import type { Check, LogLine, RunDetail } from './types.ts';
 import { Empty, Figure, fmt, html, Scroll } from './ui.ts';
 
 const seconds = (a: string, b: string | null) => (b ? (Date.parse(b) - Date.parse(a)) / 1000 : null);
@@ -72,4 +72,23 @@ export function Alerts({ run }: { run: RunDetail }) {
     ) => html`<li><p><span class=${`status ${a.status}`}>${a.status}</span> ${a.createdAt.replace('T', ' ').slice(0, 19)} — ${a.text ?? ''}</p>
       <ol>${a.attempts.map((t) => html`<li>attempt ${t.attempt}: ${t.httpStatus ?? 'no answer'}${t.error ? ` (${t.error})` : ''}, ${fmt(t.durationMs)} ms</li>`)}</ol></li>`,
   )}</ul>`;
+}
+
+/** The run's log lines grouped by task (the run's own lines first), one table each. */
+export function Logs({ lines }: { lines: LogLine[] }) {
+  if (lines.length === 0) return html`<${Empty}>No log lines kept for this run.<//>`;
+  const tasks = [...new Set(lines.map((l) => l.task ?? '(run)'))];
+  return html`${tasks.map(
+    (task) => html`<details class="task-log" data-log-task=${task}><summary>${task}</summary>
+      <${Scroll} label=${`Log of ${task}, scrollable`}><table class="list" aria-label=${`Log of ${task}`}>
+      <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Message</th></tr></thead>
+      <tbody>${lines
+        .filter((l) => (l.task ?? '(run)') === task)
+        .map(
+          (
+            l,
+          ) => html`<tr data-level=${l.level}><td>${l.time.slice(11, 19)}</td><td><span class=${`status ${l.level}`}>${l.level}</span></td>
+          <td>${l.msg}${l.err ? html`<pre class="task-error">${l.err}</pre>` : ''}</td></tr>`,
+        )}</tbody></table><//></details>`,
+  )}`;
 }

@@ -127,6 +127,36 @@ export interface ReportData {
   counties: CountyRow[];
   locations: Locations;
   segments: Segments;
+  analyses: ReportAnalysis[];
   run: RunDetail | null;
   topology: import('topojson-specification').Topology;
+}
+
+export type { AnalysisResult, Estimate, Spread, TestOutcome } from '../../../analysis/result.ts';
+
+/** One entry of `/analytics/analyses`. */
+export interface AnalysisSummary {
+  name: string;
+  title: string;
+  description: string;
+  params: string[];
+  href: string;
+}
+
+/** An analysis in the report: its result on the defaults, or the message why there is none. */
+export interface ReportAnalysis {
+  name: string;
+  title: string;
+  description: string;
+  result: import('../../../analysis/result.ts').AnalysisResult | null;
+  message: string | null;
+}
+
+/** One line of a run's log (GET /analytics/pipeline/runs/{id}/logs). */
+export interface LogLine {
+  time: string;
+  level: string;
+  task: string | null;
+  msg: string;
+  err: string | null;
 }

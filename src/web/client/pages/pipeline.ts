@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { LineageGraph } from '../lib/lineage-view.ts';
-import { Alerts, Attempts, Checks, Gantt } from '../lib/run-view.ts';
-import type { Check, Freshness, Lineage, Run, RunCell, RunDetail } from '../lib/types.ts';
+import { Alerts, Attempts, Checks, Gantt, Logs } from '../lib/run-view.ts';
+import type { Check, Freshness, Lineage, LogLine, Run, RunCell, RunDetail } from '../lib/types.ts';
 import { Empty, html, mount, Scroll, show, useApi, useQueryState } from '../lib/ui.ts';
 
 type GridRun = Run & { tasks: RunCell[] };
@@ -38,6 +38,7 @@ function Grid({
 
 function RunPanel({ id }: { id: number }) {
   const run = useApi<RunDetail>(`/analytics/pipeline/runs/${id}`);
+  const logs = useApi<{ items: LogLine[] }>(`/analytics/pipeline/runs/${id}/logs`);
   const [history, setHistory] = useState<Check | null>(null);
   const past = useApi<{ items: Check[] }>(
     history
@@ -57,6 +58,8 @@ function RunPanel({ id }: { id: number }) {
       ${history ? html`<h3>History of ${history.check} (${history.entity})</h3>${show(past, (p) => html`<${Checks} checks=${p.items} />`)}` : null}
       <h3>Alerts</h3>
       <${Alerts} run=${r} />
+      <h3>Logs</h3>
+      ${show(logs, (l) => html`<${Logs} lines=${l.items} />`)}
     </section>`,
   );
 }

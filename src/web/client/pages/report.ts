@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { AnalysisView } from '../lib/analysis-view.ts';
 import { atlasFrom } from '../lib/geo.ts';
 import { Attempts, Checks } from '../lib/run-view.ts';
 import { SegmentsView } from '../lib/segments-view.ts';
@@ -24,6 +25,14 @@ render(
       <${UsMap} data=${{ atlas: atlasFrom(data.topology), states: data.states, counties: data.counties, locations: data.locations }} interactive=${false} />
     </section>
     <section aria-labelledby="segments"><h2 id="segments">Segments</h2><${SegmentsView} segments=${data.segments} /></section>
+    <section aria-labelledby="analyses"><h2 id="analyses">Analyses</h2>
+      ${data.analyses.map(
+        (a) => html`<section class="analysis" data-analysis=${a.name} aria-labelledby=${`analysis-${a.name}`}>
+          <h3 id=${`analysis-${a.name}`}>${a.title}</h3><p class="muted">${a.description}</p>
+          ${a.result ? html`<${AnalysisView} result=${a.result} />` : html`<p class="guard" role="status">${a.message}</p>`}
+        </section>`,
+      )}
+    </section>
     <section aria-labelledby="health"><h2 id="health">Latest run</h2>
       ${
         data.run

@@ -1,0 +1,30 @@
+/** A Yelp search result of a business in Fairfax, VA (as the pull keeps it), with `patch` over it. */
+export const business = (id: string, patch: Record<string, unknown> = {}) => ({
+  id,
+  alias: `alias-${id}`,
+  name: `Name ${id}`,
+  image_url: '',
+  url: `https://www.yelp.com/biz/${id}`,
+  review_count: 10,
+  categories: [
+    { alias: 'pizza', title: 'Pizza' },
+    { alias: 'bars', title: 'Bars' },
+  ],
+  rating: 4.5,
+  coordinates: { latitude: 38.85, longitude: -77.3 },
+  transactions: ['delivery'],
+  price: '$$',
+  location: {
+    address1: '1 Main St',
+    address2: '',
+    address3: null,
+    city: 'Fairfax',
+    zip_code: '22030',
+    country: 'US',
+    state: 'VA',
+  },
+  phone: '+15555550100',
+  display_phone: '(555) 555-0100',
+  distance: 120.5,
+  ...patch,
+});
