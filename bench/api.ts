@@ -11,6 +11,7 @@
  * Targets (issue 9): hit ≥ 0.5× bare with Redis, ≥ 0.8× in-process; list miss p99 ≤ 20 ms at
  * 1,000,000 businesses on PostgreSQL and within 2× of bare pg; one business miss p99 ≤ 5 ms.
  * Usage: npm run bench:api -- [businesses=10000] [seconds=5] [connections=10] [--quick] [--rounds N]
+ *        [--hits-only | --misses-only]   (one section)
  * Uses PGlite in memory unless DATABASE_URL is set, the in-process cache unless REDIS_URL is set.
  */
 import { spawn } from 'node:child_process';
@@ -40,6 +41,8 @@ const MISS_FILTERS: Record<string, Partial<BusinessFilter>> = {
   q: { q: 'noodle' },
 };
 const SORTS = ['id', 'name', 'rating', 'review_count'] as const;
+const HITS = !process.argv.includes('--misses-only');
+const MISSES = !process.argv.includes('--hits-only');
 
 interface Latency {
   rps: number;
@@ -159,8 +162,7 @@ async function serve() {
       }
     }
   }
-  // One business is three queries (row, categories, transactions): the reference runs the same
-  // function without HTTP.
+  // One business: the reference runs the route's function without HTTP.
   references.push(() => getBusiness(database.db, one));
   misses.push({ name: 'one business', url: `${miss.url}/businesses/${one}` });
 
@@ -207,12 +209,14 @@ async function main() {
     console.log(
       `\nREST API on loopback: ${businesses.toLocaleString('en-US')} businesses × ${DAYS} days, ${connections} connections, ${seconds} s per run, ${rounds} rounds, node ${process.version}  (${machineLine()})`,
     );
-    console.log(
-      `\nCache hit (${targets.cacheKind}) vs bare node:http with the same bytes: req/s ratio per round`,
-    );
-    console.log('| case | bytes | round: hit / bare (ratio) | median ratio |');
-    console.log('|---|---|---|---|');
-    for (const c of targets.hits) {
+    if (HITS) {
+      console.log(
+        `\nCache hit (${targets.cacheKind}) vs bare node:http with the same bytes: req/s ratio per round`,
+      );
+      console.log('| case | bytes | round: hit / bare (ratio) | median ratio |');
+      console.log('|---|---|---|---|');
+    }
+    for (const c of HITS ? targets.hits : []) {
       const all = await interleaved(
         rounds,
         { name: 'hit', run: () => measure(c.hit) },
@@ -225,14 +229,16 @@ async function main() {
       console.log(`| ${c.name} | ${c.bytes} | ${each.join('<br>')} | **${median(ratios).toFixed(2)}×** |`);
     }
 
-    console.log(
-      `\nCache miss (${targets.databaseKind}) vs the same SQL straight to the database, no HTTP: latency in ms`,
-    );
-    console.log(
-      '| case | API p50 | API p99 | bare p50 | bare p99 | p50 ratio | rounds (API p99 / bare p99) |',
-    );
-    console.log('|---|---|---|---|---|---|---|');
-    for (const [index, c] of targets.misses.entries()) {
+    if (MISSES) {
+      console.log(
+        `\nCache miss (${targets.databaseKind}) vs the same SQL straight to the database, no HTTP: latency in ms`,
+      );
+      console.log(
+        '| case | API p50 | API p99 | bare p50 | bare p99 | p50 ratio | rounds (API p99 / bare p99) |',
+      );
+      console.log('|---|---|---|---|---|---|---|');
+    }
+    for (const [index, c] of MISSES ? targets.misses.entries() : []) {
       const all = await interleaved(
         rounds,
         { name: 'api', run: () => measure(c.url) },

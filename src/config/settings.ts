@@ -357,6 +357,14 @@ export const settingDefs = {
     schema: nonNegativeInt(86_400),
     default: 300,
   }),
+  apiCacheNearMb: def({
+    env: 'API_CACHE_NEAR_MB',
+    description:
+      'With Redis: MiB of cached responses each API process keeps in memory, kept fresh by Redis client tracking (0 = every hit asks Redis)',
+    expected: 'a whole number of MiB from 0 to 4096',
+    schema: nonNegativeInt(4096),
+    default: 64,
+  }),
   apiRateLimitPerMinute: def({
     env: 'API_RATE_LIMIT',
     description: 'API requests per minute per client (IP, or token when one is sent); 0 = no limit',

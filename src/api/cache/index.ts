@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from '../../common/logger.ts';
 import type { Settings } from '../../config/settings.ts';
 import type { Cache } from './cache.ts';
 import { bumpMemoryCaches, MemoryCache } from './memory.ts';
+import { clearNearCaches } from './near.ts';
 import { RedisCache } from './redis.ts';
 
 export type { Cache, CachedResponse } from './cache.ts';
@@ -11,12 +12,14 @@ export { RedisCache } from './redis.ts';
 
 /** Redis when REDIS_URL is set, else the in-process LRU. */
 export async function createCache(
-  settings: Pick<Settings, 'redisUrl'>,
+  settings: Pick<Settings, 'redisUrl' | 'apiCacheNearMb'>,
   log: Logger,
   keyPrefix?: string,
 ): Promise<Cache> {
   if (!settings.redisUrl) return new MemoryCache();
-  return RedisCache.open(settings.redisUrl, log, keyPrefix);
+  return RedisCache.open(settings.redisUrl, log, keyPrefix, {
+    nearMaxBytes: settings.apiCacheNearMb * 1024 * 1024,
+  });
 }
 
 /**
@@ -31,6 +34,8 @@ export async function invalidateAfterLoad(
   keyPrefix?: string,
 ): Promise<void> {
   const memory = await bumpMemoryCaches();
+  // This process's near caches at once; other processes' when Redis announces the bump.
+  clearNearCaches();
   if (!settings.redisUrl) {
     log.info({ caches: memory }, 'API cache invalidated (in-process)');
     return;

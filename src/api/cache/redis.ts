@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../common/logger.ts';
 import { BreakerOpenError, type BreakerOptions, CircuitBreaker } from './breaker.ts';
 import type { Cache, CachedResponse } from './cache.ts';
+import { NearCache } from './near.ts';
 
 /**
  * Options for a Redis client that never makes a request wait for Redis: no offline queue, no
@@ -31,13 +32,19 @@ for i = 5, #ARGV do
   redis.call('EXPIRE', tag, ARGV[4])
 end`;
 
+// Returns the entries it deleted, so this process drops them from its near cache at once.
 const INVALIDATE_SCRIPT = `
 local v = redis.call('GET', KEYS[1]) or '0'
+local deleted = {}
 for i = 2, #ARGV do
   local tag = ARGV[1] .. v .. ':tag:' .. ARGV[i]
-  for _, key in ipairs(redis.call('SMEMBERS', tag)) do redis.call('DEL', key) end
+  for _, key in ipairs(redis.call('SMEMBERS', tag)) do
+    redis.call('DEL', key)
+    deleted[#deleted + 1] = key
+  end
   redis.call('DEL', tag)
-end`;
+end
+return deleted`;
 
 type ScriptedRedis = Redis & {
   cacheSet(
@@ -48,8 +55,17 @@ type ScriptedRedis = Redis & {
     ttl: number,
     ...tags: string[]
   ): Promise<unknown>;
-  cacheInvalidate(versionKey: string, prefix: string, ...tags: string[]): Promise<unknown>;
+  cacheInvalidate(versionKey: string, prefix: string, ...tags: string[]): Promise<string[]>;
 };
+
+export interface RedisCacheOptions {
+  breaker?: BreakerOptions;
+  /** Bytes of entries this process keeps in memory under Redis's client tracking; 0 = none. */
+  nearMaxBytes?: number;
+}
+
+/** 64 MiB of near-cache entries unless API_CACHE_NEAR_MB says otherwise. */
+export const DEFAULT_NEAR_MAX_BYTES = 64 * 1024 * 1024;
 
 export function createRedisClient(url: string): Redis {
   return new Redis(url, failFastRedisOptions());
@@ -70,6 +86,7 @@ export class RedisCache implements Cache {
   private readonly versionKey: string;
   private readonly prefix: string;
   private readonly breaker: CircuitBreaker;
+  private readonly near: NearCache | undefined;
   private down = false;
   private suspect = false;
   private healing: Promise<boolean> | undefined;
@@ -80,12 +97,19 @@ export class RedisCache implements Cache {
     redis: Redis,
     private readonly log: Logger,
     keyPrefix = 'gourmand:',
-    breaker: BreakerOptions = {},
+    options: RedisCacheOptions = {},
   ) {
     this.redis = redis as ScriptedRedis;
-    this.breaker = new CircuitBreaker(breaker);
+    this.breaker = new CircuitBreaker(options.breaker);
     this.prefix = `${keyPrefix}cache:`;
     this.versionKey = `${this.prefix}version`;
+    const nearMaxBytes = options.nearMaxBytes ?? DEFAULT_NEAR_MAX_BYTES;
+    if (nearMaxBytes > 0) {
+      const subscriber = redis.duplicate({ autoResubscribe: false, protocol: 2 });
+      subscriber.on('error', () => {}); // the command connection already reports an outage
+      this.near = new NearCache(subscriber, this.prefix, this.versionKey, nearMaxBytes, log);
+      void subscriber.connect().catch(() => {});
+    }
     this.redis.defineCommand('cacheSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     this.redis.defineCommand('cacheInvalidate', { numberOfKeys: 1, lua: INVALIDATE_SCRIPT });
     // Without a listener ioredis prints every connection error; one warning per outage is enough.
@@ -102,15 +126,20 @@ export class RedisCache implements Cache {
     url: string,
     log: Logger,
     keyPrefix?: string,
-    breaker?: BreakerOptions,
+    options?: RedisCacheOptions,
   ): Promise<RedisCache> {
-    const cache = new RedisCache(createRedisClient(url), log, keyPrefix, breaker);
+    const cache = new RedisCache(createRedisClient(url), log, keyPrefix, options);
     await cache.redis.connect().catch((error) => cache.failed(error));
     return cache;
   }
 
   get breakerState() {
     return this.breaker.state;
+  }
+
+  /** True while hits can be served from this process's memory (Redis tracking is live). */
+  get nearTrusted() {
+    return this.near?.trusted ?? false;
   }
 
   /** True while a failed invalidation has not yet been made good by a version bump. */
@@ -147,6 +176,7 @@ export class RedisCache implements Cache {
     if (!this.suspect)
       this.log.warn('cache: an invalidation failed; no entry is served until Redis takes a version bump');
     this.suspect = true;
+    this.near?.clear();
   }
 
   /** Bumps the version once Redis answers; true when the cache is trustworthy again. */
@@ -166,9 +196,18 @@ export class RedisCache implements Cache {
     return this.healing;
   }
 
+  /** The near cache, unless the breaker is open (Redis failing: its announcements may be late). */
+  private nearNow(): NearCache | undefined {
+    return this.breaker.state === 'closed' ? this.near : undefined;
+  }
+
   async get(key: string): Promise<CachedResponse | undefined> {
     if (!(await this.heal())) return undefined;
-    // The hot path: one MGET, no script (EVALSHA cost a cached hit a third of its throughput): the
+    const near = this.nearNow();
+    const nearHit = near?.get(`${this.prefix}${this.version}:${key}`);
+    if (nearHit) return nearHit;
+    const generation = near?.current ?? 0;
+    // Otherwise one MGET, no script (EVALSHA cost a cached hit a third of its throughput): the
     // entry under the version last seen, with the current version read in the same atomic command.
     // The entry counts only if that version is still current; after a bump, once more under it.
     return this.attempt(async () => {
@@ -183,7 +222,9 @@ export class RedisCache implements Cache {
         }
         if (raw === null || raw === undefined) return undefined;
         const newline = raw.indexOf('\n');
-        return { etag: raw.slice(0, newline), body: raw.slice(newline + 1) };
+        const found = { etag: raw.slice(0, newline), body: raw.slice(newline + 1) };
+        near?.keep(generation, `${this.prefix}${asked}:${key}`, found);
+        return found;
       }
       return undefined;
     }, undefined);
@@ -204,10 +245,13 @@ export class RedisCache implements Cache {
   }
 
   invalidate(tags: readonly string[]): Promise<void> {
-    return this.write(() => this.redis.cacheInvalidate(this.versionKey, this.prefix, ...tags));
+    return this.write(async () => {
+      this.near?.drop(await this.redis.cacheInvalidate(this.versionKey, this.prefix, ...tags));
+    });
   }
 
   bumpVersion(): Promise<void> {
+    this.near?.clear();
     return this.write(() => this.redis.incr(this.versionKey));
   }
 
@@ -216,6 +260,7 @@ export class RedisCache implements Cache {
   }
 
   async close(): Promise<void> {
+    this.near?.close();
     this.redis.disconnect();
   }
 }

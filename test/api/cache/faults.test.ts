@@ -31,9 +31,7 @@ describe('the Redis cache under faults', () => {
     // Counts every command the cache sends to Redis (a spy on the client, not on our code).
     sendCommand = vi.spyOn(client, 'sendCommand');
     cache = new RedisCache(client, silentLogger, prefix, {
-      failures: 3,
-      cooldownMs: 10_000,
-      now: () => clock,
+      breaker: { failures: 3, cooldownMs: 10_000, now: () => clock },
     });
     await client.connect();
     const settings = testSettings({ JWT_SECRET, API_RATE_LIMIT: '0', API_LOGIN_RATE_LIMIT: '0' });
