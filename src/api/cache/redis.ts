@@ -250,9 +250,10 @@ export class RedisCache implements Cache {
     });
   }
 
-  bumpVersion(): Promise<void> {
+  async bumpVersion(): Promise<void> {
+    await this.write(() => this.redis.incr(this.versionKey));
+    // After the reply: a lookup answered before the bump (same connection, so earlier) was kept.
     this.near?.clear();
-    return this.write(() => this.redis.incr(this.versionKey));
   }
 
   ping(): Promise<boolean> {
