@@ -163,7 +163,7 @@ async function serve() {
     }
   }
   // One business: the reference runs the route's function without HTTP.
-  references.push(() => getBusiness(database.db, one));
+  references.push(() => getBusiness(database, one));
   misses.push({ name: 'one business', url: `${miss.url}/businesses/${one}` });
 
   const targets: Targets = { hits, misses, cacheKind: hit.app.cache.kind, databaseKind: database.kind };

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { type Compilable, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
 import { acquireLock } from '../common/process-lock.ts';
@@ -25,6 +25,22 @@ export interface SourceDatabase {
   /** Set when kind === 'pglite'. */
   readonly pglite?: PGlite;
   close(): Promise<void>;
+}
+
+/**
+ * Runs a read of fixed shape as the named prepared statement `name` on the server, so each
+ * connection plans it once: for a hot lookup through `business_effective` planning costs several
+ * times the execution (~1 ms against 0.2). PGlite runs it through `db`. One name, one text: each
+ * stays prepared on its connection for the connection's life.
+ */
+export async function queryPrepared<R>(
+  database: SourceDatabase,
+  name: string,
+  query: Compilable<R>,
+): Promise<R[]> {
+  if (!database.pool) return (await database.db.executeQuery(query.compile())).rows;
+  const { sql: text, parameters } = query.compile();
+  return (await database.pool.query({ name, text, values: [...parameters] })).rows as R[];
 }
 
 // Postgres type OIDs we parse the same way on both engines.
@@ -118,7 +134,12 @@ export async function openPglite(
     : undefined;
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir, parsers, extensions: { pg_trgm }, loadDataDir: options.loadDataDir });
+    pglite = await PGlite.create({
+      dataDir,
+      parsers,
+      extensions: { pg_trgm },
+      loadDataDir: options.loadDataDir,
+    });
   } catch (error) {
     lock?.release();
     throw new DatabaseError(

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { queryPrepared, type SourceDatabase } from '../../oltp/database.ts';
 import type { Schema } from '../../oltp/schema.ts';
 import { badRequest } from '../errors.ts';
 import { IsoDate } from '../schema.ts';
@@ -217,8 +218,8 @@ export function businessDetailQuery(db: Kysely<Schema>, id: number) {
 }
 
 /** One business with its location, categories, transactions and latest holding; undefined if none. */
-export async function getBusiness(db: Kysely<Schema>, id: number) {
-  const business = await businessDetailQuery(db, id).executeTakeFirst();
+export async function getBusiness(database: SourceDatabase, id: number) {
+  const [business] = await queryPrepared(database, 'business-detail', businessDetailQuery(database.db, id));
   if (!business) return undefined;
   return { ...business, transactions: business.transactions.map((t) => t.name) };
 }

@@ -95,7 +95,7 @@ export async function adminRoutes(app: FastifyInstance) {
   /** The business as served after a correction changed, its cache entries dropped. */
   async function corrected(id: number) {
     await app.cache.invalidate([`business:${id}`, 'businesses']);
-    const row = await getBusiness(app.db, id);
+    const row = await getBusiness(app.database, id);
     if (!row) throw notFound(`No business has id ${id}`);
     return toDetail(row);
   }

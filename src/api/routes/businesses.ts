@@ -198,7 +198,7 @@ export async function businessRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const row = await getBusiness(app.db, request.params.id);
+      const row = await getBusiness(app.database, request.params.id);
       if (!row) throw notFound(`No business has id ${request.params.id}`);
       return toDetail(row);
     },
