@@ -117,25 +117,33 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
     timings: { planMs: planned - started, landMs: performance.now() - planned },
   };
   const models = topoOrder(project).filter((m) => selected.has(m.name));
-  for (const model of models) {
-    options.signal?.throwIfAborted();
-    const self = relationOf(model.name);
-    const compile = (incremental: boolean, batchDates: readonly string[] = land.dates) => {
+  const compilerOf =
+    (model: Model) =>
+    (incremental: boolean, batchDates: readonly string[] = land.dates) => {
       const cctx: CompileContext = {
         adapter,
         relationOf,
         runDate: options.runDate,
         batchDates,
         incremental,
-        self,
+        self: relationOf(model.name),
       };
       return compileSql(model.body, cctx, model.file);
     };
+  const views = await staleViews(
+    adapter,
+    models.map((m) => [m.name, m.config.materialized === 'view' ? compilerOf(m)(false) : undefined]),
+    fullRefresh,
+  );
+  for (const model of models) {
+    options.signal?.throwIfAborted();
+    const self = relationOf(model.name);
     const modelStarted = performance.now();
-    const built = await buildModel(adapter, model, self, compile, {
+    const built = await buildModel(adapter, model, self, compilerOf(model), {
       fullRefresh,
       land,
       runDate: options.runDate,
+      defined: !views.stale.has(model.name),
     });
     const result = { ...built, ms: performance.now() - modelStarted };
     report.models.push(result);
@@ -152,7 +160,49 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
     );
     options.onModelBuilt?.(model.name);
   }
+  await views.record();
   return report;
+}
+
+const DEFINED = 'view_definition';
+
+/**
+ * The views whose SQL differs from the one they were last defined with (every view on a full
+ * refresh): only those are redefined, not every view on every build. Their bookkeeping (and that of
+ * a model no longer a view) is dropped before any is redefined and written back after, so an
+ * interrupted build redefines them again. `compiled`: each model built, with its SQL if a view.
+ */
+async function staleViews(
+  adapter: WarehouseAdapter,
+  compiled: readonly [string, string | undefined][],
+  fullRefresh: boolean,
+) {
+  const defined = adapter.relation('_gourmand', DEFINED);
+  await adapter.ensureSchema('_gourmand');
+  await adapter.exec(`create table if not exists ${defined} (model varchar, view_sql varchar)`);
+  const known = new Map(
+    (await adapter.query<{ model: string; view_sql: string }>(`select model, view_sql from ${defined}`)).map(
+      (row) => [row.model, row.view_sql],
+    ),
+  );
+  const stale = compiled.filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && (fullRefresh || known.get(entry[0]) !== entry[1]),
+  );
+  const forget = compiled
+    .filter(([name, sql]) => known.has(name) && (sql === undefined || stale.some(([s]) => s === name)))
+    .map(([name]) => `'${name}'`);
+  if (forget.length > 0) await adapter.exec(`delete from ${defined} where model in (${forget.join(', ')})`);
+  return {
+    stale: new Set(stale.map(([name]) => name)),
+    async record() {
+      if (stale.length === 0) return;
+      const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+      await adapter.exec(
+        `insert into ${defined} values ${stale.map(([name, sql]) => `(${literal(name)}, ${literal(sql)})`).join(', ')}`,
+      );
+    },
+  };
 }
 
 async function countRows(adapter: WarehouseAdapter, relation: string) {
@@ -164,14 +214,15 @@ async function buildModel(
   model: Model,
   self: string,
   compile: (incremental: boolean, batchDates?: readonly string[]) => string,
-  run: { fullRefresh: boolean; land: LandResult; runDate: string },
+  run: { fullRefresh: boolean; land: LandResult; runDate: string; defined: boolean },
 ): Promise<Omit<ModelResult, 'ms'>> {
   const { materialized } = model.config;
   const base = { name: model.name, materialized };
   const exists = materialized === 'view' ? false : await adapter.tableExists(model.layer, model.name);
   switch (materialized) {
     case 'view':
-      await adapter.replaceView(self, compile(false));
+      // Already defined with this SQL (staleViews): it reads its inputs' current rows anyway.
+      if (!run.defined) await adapter.replaceView(self, compile(false));
       return { ...base, mode: 'view', rows: 0 };
     case 'table':
       await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
