@@ -130,9 +130,13 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
       };
       return compileSql(model.body, cctx, model.file);
     };
-  const views = await staleViews(
+  // A view, or a table reading nothing (dim_date), is the same relation while its SQL is.
+  const sqlOnly = (m: Model) =>
+    m.config.materialized === 'view' ||
+    (m.config.materialized === 'table' && m.refs.length === 0 && m.sources.length === 0);
+  const definitions = await staleDefinitions(
     adapter,
-    models.map((m) => [m.name, m.config.materialized === 'view' ? compilerOf(m)(false) : undefined]),
+    models.map((m) => [m.name, sqlOnly(m) ? compilerOf(m)(false) : undefined]),
     fullRefresh,
   );
   for (const model of models) {
@@ -143,7 +147,7 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
       fullRefresh,
       land,
       runDate: options.runDate,
-      defined: !views.stale.has(model.name),
+      defined: !definitions.stale.has(model.name),
     });
     const result = { ...built, ms: performance.now() - modelStarted };
     report.models.push(result);
@@ -160,19 +164,20 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
     );
     options.onModelBuilt?.(model.name);
   }
-  await views.record();
+  await definitions.record();
   return report;
 }
 
-const DEFINED = 'view_definition';
+const DEFINED = 'model_definition';
 
 /**
- * The views whose SQL differs from the one they were last defined with (every view on a full
- * refresh): only those are redefined, not every view on every build. Their bookkeeping (and that of
- * a model no longer a view) is dropped before any is redefined and written back after, so an
- * interrupted build redefines them again. `compiled`: each model built, with its SQL if a view.
+ * The models defined by their SQL alone whose SQL differs from the one they were last built with
+ * (all of them on a full refresh): only those are rebuilt, not every one on every build. Their
+ * bookkeeping (and that of a model no longer defined by SQL alone) is dropped before any is rebuilt
+ * and written back after, so an interrupted build rebuilds them again. `compiled`: each model
+ * built, with its SQL if it is defined by it alone.
  */
-async function staleViews(
+async function staleDefinitions(
   adapter: WarehouseAdapter,
   compiled: readonly [string, string | undefined][],
   fullRefresh: boolean,
@@ -221,11 +226,13 @@ async function buildModel(
   const exists = materialized === 'view' ? false : await adapter.tableExists(model.layer, model.name);
   switch (materialized) {
     case 'view':
-      // Already defined with this SQL (staleViews): it reads its inputs' current rows anyway.
+      // Already defined with this SQL (staleDefinitions): it reads its inputs' current rows anyway.
       if (!run.defined) await adapter.replaceView(self, compile(false));
       return { ...base, mode: 'view', rows: 0 };
     case 'table':
-      await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
+      // Built from this SQL and no input (staleDefinitions): rebuilding gives the same rows.
+      if (!(run.defined && exists))
+        await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
       return { ...base, mode: 'full', rows: await countRows(adapter, self) };
     case 'incremental': {
       if (run.fullRefresh || !exists) {
