@@ -147,7 +147,7 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
       fullRefresh,
       land,
       runDate: options.runDate,
-      defined: !definitions.stale.has(model.name),
+      defined: definitions.current.has(model.name),
     });
     const result = { ...built, ms: performance.now() - modelStarted };
     report.models.push(result);
@@ -184,11 +184,11 @@ async function staleDefinitions(
 ) {
   const defined = adapter.relation('_gourmand', DEFINED);
   await adapter.ensureSchema('_gourmand');
-  await adapter.exec(`create table if not exists ${defined} (model varchar, view_sql varchar)`);
+  await adapter.exec(`create table if not exists ${defined} (model varchar, model_sql varchar)`);
   const known = new Map(
-    (await adapter.query<{ model: string; view_sql: string }>(`select model, view_sql from ${defined}`)).map(
-      (row) => [row.model, row.view_sql],
-    ),
+    (
+      await adapter.query<{ model: string; model_sql: string }>(`select model, model_sql from ${defined}`)
+    ).map((row) => [row.model, row.model_sql]),
   );
   const stale = compiled.filter(
     (entry): entry is [string, string] =>
@@ -199,7 +199,12 @@ async function staleDefinitions(
     .map(([name]) => `'${name}'`);
   if (forget.length > 0) await adapter.exec(`delete from ${defined} where model in (${forget.join(', ')})`);
   return {
-    stale: new Set(stale.map(([name]) => name)),
+    /** The models defined by SQL alone that are as their SQL defines them. */
+    current: new Set(
+      compiled
+        .filter(([name, sql]) => sql !== undefined && !stale.some(([s]) => s === name))
+        .map(([name]) => name),
+    ),
     async record() {
       if (stale.length === 0) return;
       const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
