@@ -24,6 +24,8 @@ export interface WarehouseAdapter {
   ensureSchema(schema: string): Promise<void>;
   /** Whether a table (not a view) of that name exists. */
   tableExists(schema: string, name: string): Promise<boolean>;
+  /** The tables (not views) of a schema, in one query: for callers that would ask tableExists in a loop. */
+  tablesIn(schema: string): Promise<Set<string>>;
   /** Runs `fn` in one transaction: all of it is visible or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** `create or replace table relation as select`: the old table stays readable until the swap. */

@@ -201,6 +201,14 @@ export class BigQueryAdapter implements WarehouseAdapter {
     return Number(rows[0]!.n) > 0;
   }
 
+  async tablesIn(schema: string) {
+    const rows = await this.query<{ name: string }>(
+      `select table_name as name from \`${this.project}.${this.datasetOf(schema)}\`.INFORMATION_SCHEMA.TABLES
+       where table_type = 'BASE TABLE'`,
+    );
+    return new Set(rows.map((row) => row.name));
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     return fn();
   }

@@ -75,6 +75,13 @@ export class DuckDbAdapter implements WarehouseAdapter {
     return rows[0]!.n > 0;
   }
 
+  async tablesIn(schema: string) {
+    const rows = await this.query<{ name: string }>(
+      `select table_name as name from duckdb_tables() where schema_name = ${quoteLiteral(schema)}`,
+    );
+    return new Set(rows.map((row) => row.name));
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.exec('begin transaction');
     try {

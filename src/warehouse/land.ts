@@ -107,6 +107,7 @@ export async function landLake(
     if (plan.fullRefresh) await adapter.exec(`delete from ${landed}`);
     // Tables created (or emptied by a full refresh) in this run hold no rows of any date yet.
     const fresh = new Set<string>();
+    const existing = plan.fullRefresh ? new Set<string>() : await adapter.tablesIn('lake');
     for (const date of plan.dates) {
       const manifest = plan.manifests.get(date);
       if (!manifest) continue;
@@ -116,10 +117,7 @@ export async function landLake(
         result.filesRead.push(...table.files.map((f) => f.key));
         const source = adapter.readParquet(files, date);
         const entity = `lake.${table.table}`;
-        if (
-          !fresh.has(table.table) &&
-          (plan.fullRefresh || !(await adapter.tableExists('lake', table.table)))
-        ) {
+        if (!fresh.has(table.table) && !existing.has(table.table)) {
           await adapter.replaceTable(target, `select * from ${source} where false`);
           await recordRebuilt(adapter, entity);
           fresh.add(table.table);

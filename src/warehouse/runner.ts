@@ -117,25 +117,37 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
     timings: { planMs: planned - started, landMs: performance.now() - planned },
   };
   const models = topoOrder(project).filter((m) => selected.has(m.name));
-  for (const model of models) {
-    options.signal?.throwIfAborted();
-    const self = relationOf(model.name);
-    const compile = (incremental: boolean, batchDates: readonly string[] = land.dates) => {
+  const compilerOf =
+    (model: Model) =>
+    (incremental: boolean, batchDates: readonly string[] = land.dates) => {
       const cctx: CompileContext = {
         adapter,
         relationOf,
         runDate: options.runDate,
         batchDates,
         incremental,
-        self,
+        self: relationOf(model.name),
       };
       return compileSql(model.body, cctx, model.file);
     };
+  // A view, or a table reading nothing (dim_date), is the same relation while its SQL is.
+  const sqlOnly = (m: Model) =>
+    m.config.materialized === 'view' ||
+    (m.config.materialized === 'table' && m.refs.length === 0 && m.sources.length === 0);
+  const definitions = await staleDefinitions(
+    adapter,
+    models.map((m) => [m.name, sqlOnly(m) ? compilerOf(m)(false) : undefined]),
+    fullRefresh,
+  );
+  for (const model of models) {
+    options.signal?.throwIfAborted();
+    const self = relationOf(model.name);
     const modelStarted = performance.now();
-    const built = await buildModel(adapter, model, self, compile, {
+    const built = await buildModel(adapter, model, self, compilerOf(model), {
       fullRefresh,
       land,
       runDate: options.runDate,
+      defined: definitions.current.has(model.name),
     });
     const result = { ...built, ms: performance.now() - modelStarted };
     report.models.push(result);
@@ -152,7 +164,55 @@ export async function buildWarehouse(ctx: WarehouseContext, options: BuildOption
     );
     options.onModelBuilt?.(model.name);
   }
+  await definitions.record();
   return report;
+}
+
+const DEFINED = 'model_definition';
+
+/**
+ * The models defined by their SQL alone whose SQL differs from the one they were last built with
+ * (all of them on a full refresh): only those are rebuilt, not every one on every build. Their
+ * bookkeeping (and that of a model no longer defined by SQL alone) is dropped before any is rebuilt
+ * and written back after, so an interrupted build rebuilds them again. `compiled`: each model
+ * built, with its SQL if it is defined by it alone.
+ */
+async function staleDefinitions(
+  adapter: WarehouseAdapter,
+  compiled: readonly [string, string | undefined][],
+  fullRefresh: boolean,
+) {
+  const defined = adapter.relation('_gourmand', DEFINED);
+  await adapter.ensureSchema('_gourmand');
+  await adapter.exec(`create table if not exists ${defined} (model varchar, model_sql varchar)`);
+  const known = new Map(
+    (
+      await adapter.query<{ model: string; model_sql: string }>(`select model, model_sql from ${defined}`)
+    ).map((row) => [row.model, row.model_sql]),
+  );
+  const stale = compiled.filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && (fullRefresh || known.get(entry[0]) !== entry[1]),
+  );
+  const forget = compiled
+    .filter(([name, sql]) => known.has(name) && (sql === undefined || stale.some(([s]) => s === name)))
+    .map(([name]) => `'${name}'`);
+  if (forget.length > 0) await adapter.exec(`delete from ${defined} where model in (${forget.join(', ')})`);
+  return {
+    /** The models defined by SQL alone that are as their SQL defines them. */
+    current: new Set(
+      compiled
+        .filter(([name, sql]) => sql !== undefined && !stale.some(([s]) => s === name))
+        .map(([name]) => name),
+    ),
+    async record() {
+      if (stale.length === 0) return;
+      const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+      await adapter.exec(
+        `insert into ${defined} values ${stale.map(([name, sql]) => `(${literal(name)}, ${literal(sql)})`).join(', ')}`,
+      );
+    },
+  };
 }
 
 async function countRows(adapter: WarehouseAdapter, relation: string) {
@@ -164,17 +224,20 @@ async function buildModel(
   model: Model,
   self: string,
   compile: (incremental: boolean, batchDates?: readonly string[]) => string,
-  run: { fullRefresh: boolean; land: LandResult; runDate: string },
+  run: { fullRefresh: boolean; land: LandResult; runDate: string; defined: boolean },
 ): Promise<Omit<ModelResult, 'ms'>> {
   const { materialized } = model.config;
   const base = { name: model.name, materialized };
   const exists = materialized === 'view' ? false : await adapter.tableExists(model.layer, model.name);
   switch (materialized) {
     case 'view':
-      await adapter.replaceView(self, compile(false));
+      // Already defined with this SQL (staleDefinitions): it reads its inputs' current rows anyway.
+      if (!run.defined) await adapter.replaceView(self, compile(false));
       return { ...base, mode: 'view', rows: 0 };
     case 'table':
-      await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
+      // Built from this SQL and no input (staleDefinitions): rebuilding gives the same rows.
+      if (!(run.defined && exists))
+        await adapter.transaction(() => adapter.replaceTable(self, compile(false), layoutOf(model)));
       return { ...base, mode: 'full', rows: await countRows(adapter, self) };
     case 'incremental': {
       if (run.fullRefresh || !exists) {
