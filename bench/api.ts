@@ -252,7 +252,7 @@ async function main() {
         },
       );
       const med = (pick: (m: Latency) => number, side: 'ours' | 'reference') =>
-        median(all.map((r) => pick(r[side])));
+        Number(median(all.map((r) => pick(r[side]))).toFixed(2));
       const [p50, p99, bare50, bare99] = [
         med((m) => m.p50, 'ours'),
         med((m) => m.p99, 'ours'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { type CachedResponse, cacheKey } from './cache.ts';
 
 /** A cached GET route's `config.cache`: the tags its response depends on. */
@@ -23,9 +24,10 @@ function notModified(request: FastifyRequest, etag: string) {
  * Response cache for routes with `config.cache`, as route-level hooks (other routes pay nothing).
  * An entry is stored under one key only: the route and its validated query (defaults applied,
  * unknown parameters dropped, keys sorted), so `?limit=20&sort=name` and `?sort=name&utm=x` share it.
- * - onRequest: the raw parameters are tried as that key, before parsing and validation. A raw query
- *   spelling a stored key exactly is one that validates to it (validation only coerces and fills
- *   defaults), so this only answers what the validated lookup would;
+ * - onRequest: the key this URL validated to before, else the raw parameters as that key, is tried
+ *   before parsing and validation. A raw query spelling a stored key exactly is one that validates
+ *   to it (validation only coerces and fills defaults), so this only answers what the validated
+ *   lookup would;
  * - preHandler: otherwise the key of the validated query is tried;
  * - onSend: a 200 is stored under it with the route's tags.
  * `X-Cache` says hit/miss; every cached route sends an ETag and answers If-None-Match with 304.
@@ -48,14 +50,20 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
     return reply.type('application/json; charset=utf-8').send(hit.body);
   };
 
+  // The key each URL validated to (validation depends on the URL alone), so a repeated URL whose
+  // raw query is not its key (defaults filled in, values coerced) is found by the first lookup
+  // too, instead of after a wasted one (a Redis round trip) and validation.
+  const validatedKeys = new LRUCache<string, string>({ max: 10_000 });
+
   const byRawQuery = async (request: FastifyRequest, reply: FastifyReply) => {
-    const hit = await app.cache.get(keyOf(request));
+    const hit = await app.cache.get(validatedKeys.get(request.url) ?? keyOf(request));
     if (hit) return answer(request, reply, hit);
   };
 
   const byQuery = async (request: FastifyRequest, reply: FastifyReply) => {
     const key = keyOf(request);
     request.cacheKey = key;
+    if (ttl > 0) validatedKeys.set(request.url, key);
     if (ttl === 0) return;
     const hit = await app.cache.get(key);
     if (hit) return answer(request, reply, hit);
