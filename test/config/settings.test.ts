@@ -45,6 +45,7 @@ const badValues: Record<string, string> = {
   SOURCE_BACKOFF_MS: 'soon',
   YELP_SEARCH_DEPTH: '500',
   API_CACHE_TTL_SECONDS: '-1',
+  API_CACHE_NEAR_MB: '4097',
   API_RATE_LIMIT: 'lots',
   API_LOGIN_RATE_LIMIT: '100001',
   API_BODY_LIMIT: '10',
