@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { type SettingKey, type Settings, settingDefs } from '../../src/config/settings.ts';
 import { LAKE_TABLES } from '../../src/lake/tables.ts';
 import type { SourceDatabase } from '../../src/oltp/database.ts';
+import { gourmand } from '../support/cli.ts';
 
 const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'gourmand.js');
 
@@ -123,26 +124,12 @@ export async function stopWorkers(workers: WorkerProcess[], prefix: string) {
 }
 
 /**
- * Runs `gourmand <args>` without blocking this process (a simulator in it keeps answering);
- * an undefined value in `env` unsets that variable.
+ * Runs `gourmand <args>` without blocking this process (a simulator in it keeps answering), at the
+ * log level of this process (info unless LOG_LEVEL is set); an undefined value in `env` unsets that
+ * variable.
  */
 export function runCli(args: string[], env: Record<string, string | undefined>, cwd?: string) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
+  return gourmand(args, { LOG_LEVEL: process.env.LOG_LEVEL, ...env }, cwd);
 }
 
 /** Every source table, ordered, without the load-time timestamps that differ between two runs. */
