@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ValidationError } from '../common/errors.ts';
+import { quoteIdent, quoteLiteral } from '../common/sql-quote.ts';
 import type { Settings } from '../config/settings.ts';
 import {
   listExportDates,
@@ -16,9 +17,6 @@ import {
 import { type ObjectStore, openObjectStore } from '../lake/store.ts';
 import type { LakeColumn } from '../lake/tables.ts';
 import { CDC_PREFIX, type CdcManifest, CORRECTIONS_TABLE, numberToLsn, readCdcManifest } from './changes.ts';
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** A manifest of the CDC-derived lake: the export's shape plus the commit-LSN window it covers. */
 type CdcLakeManifest = Manifest & { cdc: { lowCommitLsn: number; highCommitLsn: number } };

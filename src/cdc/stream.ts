@@ -7,6 +7,7 @@ import type {
 } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
 import { ConfigError, DatabaseError, errorMessage } from '../common/errors.ts';
 import { type Logger, silentLogger } from '../common/logger.ts';
+import { quoteIdent, quoteLiteral } from '../common/sql-quote.ts';
 import type { ObjectStore } from '../lake/store.ts';
 import { duckTypeOf, LAKE_TABLES } from '../lake/tables.ts';
 import {
@@ -51,9 +52,7 @@ export interface CdcOptions {
   log?: Logger;
 }
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const qualified = (table: CaptureTable) => `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
  * Creates the publication and the pgoutput slot when missing. A new slot comes with an initial

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
 import { type Logger, silentLogger } from '../common/logger.ts';
+import { quoteIdent, quoteLiteral } from '../common/sql-quote.ts';
 import type { SourceDatabase } from '../oltp/database.ts';
-import { makeFifos, openFifoWriter, type SnapshotReader, withSnapshot } from './copy-out.ts';
+import { type SnapshotReader, withSnapshot } from './copy-out.ts';
 import {
   type Manifest,
   type ManifestFile,
@@ -30,6 +31,8 @@ export interface ExportOptions {
   /** Only these tables (tests, benchmarks); default: every lake table. */
   tables?: readonly string[];
   signal?: AbortSignal;
+  /** Rows per Parquet file of a big table (tests); default CHUNK_ROWS. */
+  chunkRows?: number;
   /** Called inside the export's snapshot after each table is written (tests interleave writes). */
   afterTable?: (table: string) => Promise<void>;
 }
@@ -43,9 +46,6 @@ export interface ExportResult extends Manifest {
     pendingRows: number;
   };
 }
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 interface Previous {
   date: string;
@@ -98,14 +98,20 @@ export async function exportLake(
   // The pid in the name lets a later start-up remove it if this process dies (liveness.ts).
   const work = await mkdtemp(path.join(tmpdir(), `gourmand-lake-${process.pid}-`));
   const duck = await DuckDBInstance.create(':memory:');
-  // Two connections: chunk i's conversion finishes on one while chunk i+1 streams into the other.
+  // Two connections: two chunks convert at once while the server copies the next.
   const conns = [await duck.connect(), await duck.connect()] as const;
-  // One thread per conversion: the other core is busy with the server's COPY.
+  // One thread per conversion (the setting is the instance's): the cores are shared with the COPY.
   await conns[0].run('set threads = 1');
   try {
-    const result = await withSnapshot(database, async (reader): Promise<ExportResult> => {
+    const result = await withSnapshot(database, work, async (reader): Promise<ExportResult> => {
       const [now] = await reader.query<{ snapshot: string; now: string }>(
         'select pg_current_snapshot()::text as snapshot, now()::text as now',
+      );
+      log.debug(
+        { date, serverFiles: reader.serverFiles },
+        reader.serverFiles
+          ? 'lake export: the database server writes the CSV of each chunk'
+          : 'lake export: the CSV of each chunk is streamed through this process',
       );
       const manifest: Manifest = {
         extractDate: date,
@@ -131,6 +137,7 @@ export async function exportLake(
           where: shape.incremental ? changedSince(previous) : '',
           prefix: partitionPrefix(table.name, date),
           work,
+          chunkRows: options.chunkRows ?? CHUNK_ROWS,
         });
         const rowCount = files.reduce((sum, f) => sum + f.rows, 0);
         // Anything else in the partition is a leftover of an earlier export of this date.
@@ -264,13 +271,15 @@ interface ChunkJob {
   where: string;
   prefix: string;
   work: string;
+  chunkRows: number;
 }
 
 /**
- * Copies the selected rows out of the source in key-range chunks, each streamed through a FIFO
- * into DuckDB, which writes it as a Parquet file while the server is still copying (no CSV on
- * disk). A chunk's conversion ends on one DuckDB connection while the next chunk streams into the
- * other.
+ * Copies the selected rows out of the source in key-range chunks, each into a CSV file that DuckDB
+ * then writes as a Parquet file. The copies run back to back while two DuckDB connections convert
+ * the chunks already copied, so the server's COPY and the conversions keep both cores busy
+ * (streaming each chunk through a pipe into DuckDB made each wait for the other). The copies stay at
+ * most three chunks ahead of the conversions, which bounds the CSV on disk.
  */
 async function exportChunks(
   reader: SnapshotReader,
@@ -287,7 +296,7 @@ async function exportChunks(
   const lo = counts!.lo === null ? null : Number(counts!.lo);
   const hi = counts!.hi === null ? null : Number(counts!.hi);
   const chunks =
-    lo === null || hi === null ? 1 : Math.max(1, Math.min(Math.ceil(n / CHUNK_ROWS), hi - lo + 1));
+    lo === null || hi === null ? 1 : Math.max(1, Math.min(Math.ceil(n / job.chunkRows), hi - lo + 1));
   const step = lo === null || hi === null ? 0 : Math.ceil((hi - lo + 1) / chunks);
   const columnList = job.columns.map((c) => quoteIdent(c.name)).join(', ');
   const duckColumns = job.columns
@@ -295,54 +304,40 @@ async function exportChunks(
     .join(', ');
   // Ordered by the primary key, which the key-range scan reads in that order anyway.
   const orderBy = `order by ${job.key.map(quoteIdent).join(', ')}`;
-  const fifos = Array.from({ length: chunks }, (_, i) => path.join(job.work, `${job.table}-${i}.csv`));
-  await makeFifos(fifos);
-  const files: ManifestFile[] = [];
-  // Every chunk started, so that none is still running on a connection when the export closes it.
-  const started: Promise<unknown>[] = [];
-  let previous: Promise<ManifestFile> | undefined;
+  const convert = async (i: number, csv: string): Promise<ManifestFile> => {
+    const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
+    const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
+    const converted = await conns[i % 2]!.runAndReadAll(
+      `copy (select * from read_csv(${quoteLiteral(csv)}, header = false, auto_detect = false,
+         columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
+       to ${quoteLiteral(parquet)} (${PARQUET_OPTIONS})`,
+    );
+    await rm(csv, { force: true });
+    const { size } = await stat(parquet);
+    const sha256 = await sha256File(parquet);
+    await store.putFile(key, parquet);
+    await rm(parquet, { force: true });
+    return { key, rows: Number(converted.getRowsJS()[0]?.[0] ?? 0), bytes: size, sha256 };
+  };
+  // files[i] settles when chunk i is in the store; chunk i converts on the connection chunk i-2 used.
+  const files: Promise<ManifestFile>[] = [];
   try {
     for (let i = 0; i < chunks; i++) {
+      if (i >= 3) await files[i - 3];
       const range =
         chunks === 1
           ? ''
           : `${job.where ? 'and' : 'where'} ${first} >= ${lo! + i * step} and ${first} < ${lo! + (i + 1) * step}`;
-      const fifo = fifos[i]!;
-      const parquet = path.join(job.work, `${job.table}-${i}.parquet`);
-      const key = `${job.prefix}part-${String(i).padStart(4, '0')}.parquet`;
-      const converted = conns[i % 2]!.runAndReadAll(
-        `copy (select * from read_csv(${quoteLiteral(fifo)}, header = false, auto_detect = false,
-           columns = {${duckColumns}}, nullstr = '', allow_quoted_nulls = false, quote = '"', escape = '"'))
-         to ${quoteLiteral(parquet)} (${PARQUET_OPTIONS})`,
-      );
-      const copied = (async () => {
-        const sink = await openFifoWriter(fifo, converted);
-        // DuckDB failing stops the copy into its FIFO, whose writes would otherwise wait for it.
-        converted.catch((error) => sink.destroy(error));
-        await reader.copyCsv(`select ${columnList} ${from} ${range} ${orderBy}`, sink);
-      })();
-      const file = (async (): Promise<ManifestFile> => {
-        // A chunk whose copy failed is not put, even if DuckDB converted what it got.
-        const [copy, conversion] = await Promise.allSettled([copied, converted]);
-        if (conversion.status === 'rejected') throw conversion.reason;
-        if (copy.status === 'rejected') throw copy.reason;
-        const { size } = await stat(parquet);
-        const sha256 = await sha256File(parquet);
-        await store.putFile(key, parquet);
-        await rm(parquet, { force: true });
-        return { key, rows: Number(conversion.value.getRowsJS()[0]?.[0] ?? 0), bytes: size, sha256 };
-      })();
-      started.push(file);
-      // Awaited below or at the end; until then a failure must not count as unhandled.
+      const csv = path.join(job.work, `${job.table}-${i}.csv`);
+      await reader.copyCsvToFile(`select ${columnList} ${from} ${range} ${orderBy}`, csv);
+      const file = (files[i - 2] ?? Promise.resolve()).catch(() => {}).then(() => convert(i, csv));
+      // Awaited later; a failure meanwhile must not count as unhandled.
       file.catch(() => {});
-      await copied.catch(() => file);
-      // The connection chunk i+1 uses is the one chunk i-1 converted on.
-      if (previous) files.push(await previous);
-      previous = file;
+      files.push(file);
     }
-    if (previous) files.push(await previous);
-    return files;
+    return await Promise.all(files);
   } finally {
-    await Promise.allSettled(started);
+    // Nothing may still run on a connection when the export closes it.
+    await Promise.allSettled(files);
   }
 }

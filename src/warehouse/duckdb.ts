@@ -3,10 +3,8 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
 import { acquireLock, type ProcessLock } from '../common/process-lock.ts';
+import { quoteIdent, quoteLiteral } from '../common/sql-quote.ts';
 import type { WarehouseAdapter } from './adapter.ts';
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Plain JS values: bigints become numbers (counts and ids fit a double), the rest as DuckDB gives them. */
 function plain(value: unknown): unknown {

@@ -1,17 +1,71 @@
 import { createHook } from 'node:async_hooks';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { text } from 'node:stream/consumers';
-import { describe, expect, it } from 'vitest';
-import { makeFifos, openFifoWriter, withSnapshot } from '../../src/lake/copy-out.ts';
-import { openPostgres } from '../../src/oltp/database.ts';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withSnapshot } from '../../src/lake/copy-out.ts';
+import { openPglite, openPostgres, type SourceDatabase } from '../../src/oltp/database.ts';
 
 // A query timeout no other timer of this process has, so its timers can be told apart.
 const QUERY_TIMEOUT_MS = 987_654;
 
-describe.runIf(process.env.TEST_DATABASE_URL)('COPY TO on PostgreSQL', () => {
-  it('leaves no query-timeout timer behind (one kept a finished worker alive after SIGTERM)', async () => {
+// NULL, an empty string, quotes, a comma, a newline, non-ASCII text, an instant and a number.
+const AWKWARD = `select * from (values
+  (1, null::text, '', 'say "hi", then
+leave', 'Zürich café ☕', timestamptz '2026-03-01 12:34:56.789+02', 12.50::numeric(5, 2)),
+  (2, 'x', 'y', '', '', null, null)) as t(id, a, b, c, d, e, f)`;
+const AWKWARD_CSV =
+  '1,,"","say ""hi"", then\nleave",Zürich café ☕,2026-03-01 10:34:56.789+00,12.50\n' + '2,x,y,"","",,\n';
+
+const workDir = () => mkdtempSync(path.join(tmpdir(), 'gourmand-lake-test-'));
+
+async function copyOut(database: SourceDatabase, select: string) {
+  const directory = workDir();
+  const file = path.join(directory, 'out.csv');
+  const serverFiles = await withSnapshot(database, directory, async (reader) => {
+    await reader.copyCsvToFile(select, file);
+    return reader.serverFiles;
+  });
+  return { serverFiles, csv: readFileSync(file, 'utf8') };
+}
+
+describe.runIf(process.env.TEST_DATABASE_URL)('COPY TO a file on PostgreSQL', () => {
+  const url = () => new URL(process.env.TEST_DATABASE_URL!);
+  // A role that may not write server files (roles are the cluster's: one per process).
+  const role = `gourmand_t_reader_${process.pid}`;
+  const roleUrl = () => {
+    const u = url();
+    u.username = role;
+    return u.href;
+  };
+  let admin: pg.Client;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: url().href });
+    await admin.connect();
+    await admin.query(`drop role if exists ${role}`);
+    await admin.query(`create role ${role} login`);
+  });
+  afterAll(async () => {
+    await admin.query(`drop role if exists ${role}`);
+    await admin.end();
+  });
+
+  it('a superuser on this machine has the server write the file; a plain role streams the same bytes', async () => {
+    const superuser = await openPostgres(url().href, 1);
+    const plain = await openPostgres(roleUrl(), 1);
+    try {
+      const written = await copyOut(superuser, AWKWARD);
+      const streamed = await copyOut(plain, AWKWARD);
+      expect(written).toEqual({ serverFiles: true, csv: AWKWARD_CSV });
+      expect(streamed).toEqual({ serverFiles: false, csv: AWKWARD_CSV });
+    } finally {
+      await superuser.close();
+      await plain.close();
+    }
+  });
+
+  it('streaming leaves no query-timeout timer behind (one kept a finished worker alive after SIGTERM)', async () => {
     const live = new Set<number>();
     const hook = createHook({
       init(id, type, _trigger, resource) {
@@ -23,52 +77,29 @@ describe.runIf(process.env.TEST_DATABASE_URL)('COPY TO on PostgreSQL', () => {
         live.delete(id);
       },
     });
-    const database = await openPostgres(process.env.TEST_DATABASE_URL!, 1, {
-      queryTimeoutMs: QUERY_TIMEOUT_MS,
-    });
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'gourmand-copy-')), 'out.csv');
+    const database = await openPostgres(roleUrl(), 1, { queryTimeoutMs: QUERY_TIMEOUT_MS });
+    let copied: Awaited<ReturnType<typeof copyOut>>;
     hook.enable();
     try {
-      await withSnapshot(database, (reader) =>
-        reader.copyCsv('select generate_series(1, 3)', createWriteStream(file)),
-      );
+      copied = await copyOut(database, 'select generate_series(1, 3)');
       await database.close();
       // Destroy hooks of cleared timers are delivered on a later turn of the event loop.
       for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     } finally {
       hook.disable();
     }
-    expect(readFileSync(file, 'utf8')).toBe('1\n2\n3\n');
+    expect(copied).toEqual({ serverFiles: false, csv: '1\n2\n3\n' });
     expect(live.size).toBe(0);
   });
 });
 
-describe('FIFO writer', () => {
-  it('opens once the reader has, so every byte reaches a reader that opens late', async () => {
-    const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'gourmand-fifo-')), 'late');
-    await makeFifos([fifo]);
-    let read: Promise<string> | undefined;
-    const reading = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        read = text(createReadStream(fifo));
-        resolve();
-      }, 50),
-    );
-    const sink = await openFifoWriter(
-      fifo,
-      reading.then(() => read),
-    );
-    const body = 'x'.repeat(200_000);
-    sink.end(body);
-    await reading;
-    expect(await read).toBe(body);
-  });
-
-  it("rejects with the reader's error when the reader fails before opening it", async () => {
-    const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'gourmand-fifo-')), 'never');
-    await makeFifos([fifo]);
-    await expect(openFifoWriter(fifo, Promise.reject(new Error('bad read_csv')))).rejects.toThrow(
-      'bad read_csv',
-    );
+describe('COPY TO a file on PGlite', () => {
+  it('writes the same CSV as the server', async () => {
+    const database = await openPglite();
+    try {
+      expect(await copyOut(database, AWKWARD)).toEqual({ serverFiles: false, csv: AWKWARD_CSV });
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -154,3 +154,52 @@ describe.each(databaseBackends)('lake export on %s', (backend) => {
     expect((await store.list('')).some((key) => key.includes('.tmp-'))).toBe(false);
   });
 });
+
+describe.each(databaseBackends)('lake export of a table bigger than a file on %s', (backend) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    await seedFixture(database, { businesses: 250 });
+    await simulateFixtureDay(database, 0);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const businessFiles = async (store: FileStore) =>
+    Object.entries(await lakeContents(store))
+      .filter(([key]) => key.startsWith('business/'))
+      .sort(([a], [b]) => a.localeCompare(b));
+
+  it('splits it into key ranges whose files hold every row once, in key order; a failed chunk fails the export', async () => {
+    const whole = new FileStore(mkdtempSync(path.join(tmpdir(), 'gourmand-lake-')));
+    await exportLake(database, whole, FIXTURE_DAYS[0], { tables: ['business'] });
+    const [single] = await businessFiles(whole);
+    const allRows = JSON.parse(single![1]) as { business_id: number }[];
+    expect(allRows).toHaveLength(250);
+
+    const split = new FileStore(mkdtempSync(path.join(tmpdir(), 'gourmand-lake-')));
+    await database.db.deleteFrom('ops.lake_watermark').execute();
+    const manifest = await exportLake(database, split, FIXTURE_DAYS[0], {
+      tables: ['business'],
+      chunkRows: 40,
+    });
+    const files = await businessFiles(split);
+    // 250 dense ids in ranges of ceil(250 / 7) = 36: six files of 36 and one of 34.
+    expect(files.map(([key]) => key)).toEqual(
+      Array.from({ length: 7 }, (_, i) => `business/dt=${FIXTURE_DAYS[0]}/part-000${i}.parquet`),
+    );
+    const pieces = files.map(([, rows]) => JSON.parse(rows) as { business_id: number }[]);
+    expect(pieces.map((p) => p.length)).toEqual([36, 36, 36, 36, 36, 36, 34]);
+    expect(pieces.flat()).toEqual(allRows);
+    expect(manifest.tables.business!.files.map((f) => f.rows)).toEqual([36, 36, 36, 36, 36, 36, 34]);
+
+    await database.db.deleteFrom('ops.lake_watermark').execute();
+    const broken = new FileStore(mkdtempSync(path.join(tmpdir(), 'gourmand-lake-')));
+    await expect(
+      exportLake(database, failingAfter(broken, 3), FIXTURE_DAYS[0], { tables: ['business'], chunkRows: 40 }),
+    ).rejects.toThrow('killed');
+    expect(await readManifest(broken, FIXTURE_DAYS[0])).toBeUndefined();
+    expect(await database.db.selectFrom('ops.lake_watermark').selectAll().execute()).toEqual([]);
+  });
+});
