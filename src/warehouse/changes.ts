@@ -8,19 +8,19 @@ import type { WarehouseAdapter } from './adapter.ts';
  * tests last ran. Rebuilding an entity forgets which of its tests ran (`tested_test`), so they all
  * run in full next time; a test whose SQL changed runs in full too.
  */
-export const META_SCHEMA = '_gourmand';
+const META = '_gourmand';
 export const TESTED = 'tested_test';
 
 export const safeName = (text: string) => text.replace(/[^a-z0-9_]+/gi, '_').toLowerCase();
 
 /** The relation holding the entity's changed keys. */
 export const changedRelation = (adapter: WarehouseAdapter, entity: string) =>
-  adapter.relation(META_SCHEMA, `changed_${safeName(entity)}`);
+  adapter.relation(META, `changed_${safeName(entity)}`);
 
-export const testedRelation = (adapter: WarehouseAdapter) => adapter.relation(META_SCHEMA, TESTED);
+export const testedRelation = (adapter: WarehouseAdapter) => adapter.relation(META, TESTED);
 
 export async function ensureTested(adapter: WarehouseAdapter) {
-  await adapter.ensureSchema(META_SCHEMA);
+  await adapter.ensureSchema(META);
   await adapter.exec(
     `create table if not exists ${testedRelation(adapter)} (entity varchar, test_name varchar, test_sql varchar)`,
   );

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Logger, silentLogger } from '../common/logger.ts';
 import type { Schema } from '../oltp/schema.ts';
 import type { WarehouseAdapter } from './adapter.ts';
-import { changedRelation, ensureTested, META_SCHEMA, safeName, testedRelation } from './changes.ts';
+import { changedRelation, ensureTested, safeName, testedRelation } from './changes.ts';
 import { compileSql } from './compile.ts';
 import { loadProject, type Project, selectModels, type TestSpec } from './project.ts';
 import { relationResolver } from './runner.ts';
@@ -43,8 +43,7 @@ export interface TestOptions {
  */
 type Check =
   | { kind: 'rows'; relation: string; condition: (alias: string) => string }
-  | { kind: 'groups'; relation: string; columns: string[] }
-  | { kind: 'parents'; relation: string; column: string; parent: string; field: string };
+  | { kind: 'groups'; relation: string; columns: string[] };
 
 interface CompiledTest {
   name: string;
@@ -65,17 +64,6 @@ const groupSql = (relation: string, cols: readonly string[]) =>
          group by ${cols.join(', ')} having count(*) > 1`;
 const rowsSql = (relation: string, condition: (alias: string) => string) =>
   `select * from ${relation} as x where ${condition('x')}`;
-/** A child row whose key has no parent row. */
-const orphan =
-  ({ column, parent, field }: { column: string; parent: string; field: string }) =>
-  (alias: string) =>
-    `${alias}.${column} is not null and not exists (select 1 from ${parent} as p where p.${field} = ${alias}.${column})`;
-
-/** The parent keys a relationships test saw when it last ran: the keys vanished since fail old children. */
-const parentKeysRelation = (adapter: WarehouseAdapter, test: string) =>
-  adapter.relation(META_SCHEMA, `parents_${test}`);
-const parentKeysSql = (check: { parent: string; field: string }) =>
-  `select distinct ${check.field} as parent_key from ${check.parent} where ${check.field} is not null`;
 
 function compileSpec(
   entity: string,
@@ -104,16 +92,16 @@ function compileSpec(
     return asList(spec.not_null).map((col) => rows('not_null', col, (x) => `${x}.${col} is null`));
   }
   if ('relationships' in spec) {
+    // A parent that disappeared fails unchanged children too: always checked in full.
     const { column, to, field } = spec.relationships;
-    const parent = refOf(to);
     return [
-      make('relationships', `${column}__${to}`, rowsSql(relation, orphan({ column, parent, field })), {
-        kind: 'parents',
-        relation,
-        column,
-        parent,
-        field,
-      }),
+      make(
+        'relationships',
+        `${column}__${to}`,
+        `select child.* from ${relation} as child
+         where child.${column} is not null
+           and not exists (select 1 from ${refOf(to)} as parent where parent.${field} = child.${column})`,
+      ),
     ];
   }
   const { column, values } = spec.accepted_values;
@@ -141,9 +129,6 @@ function changeKeys(project: Project, entity: string): string[] | undefined {
  * - `groups`: recount the groups a changed row belongs to and the groups that failed last time. A
  *   group in neither gained no row and was no duplicate, so it still is none. When the grouping
  *   columns hold the changed keys, only the changed rows' groups are recounted.
- * - `parents`: drop the failures of changed rows and of rows whose parent has appeared; add the
- *   changed rows without a parent, and the unchanged rows whose parent key was there last time
- *   (`parentKeys`) and is gone now. An unchanged row failing last time had no parent then.
  * The failures table ends the same as a full run would leave it.
  */
 async function runIncremental(
@@ -151,7 +136,6 @@ async function runIncremental(
   check: Check,
   failures: string,
   recount: string,
-  parentKeys: string,
   changed: { relation: string; keys: readonly string[] } | undefined,
 ) {
   const isChanged = (alias: string) =>
@@ -175,24 +159,6 @@ async function runIncremental(
     await adapter.insertByName(
       failures,
       rowsSql(check.relation, (x) => `${isChanged(x)} and ${check.condition(x)}`),
-    );
-    return;
-  }
-  if (check.kind === 'parents') {
-    const noParent = orphan(check);
-    const gone = `select k.parent_key from ${parentKeys} as k
-      where not exists (select 1 from ${check.parent} as p where p.${check.field} = k.parent_key)`;
-    await adapter.exec(
-      adapter.render(`delete from ${failures} as f where ${isChanged('f')} or not (${noParent('f')})`),
-    );
-    if (changed)
-      await adapter.insertByName(
-        failures,
-        rowsSql(check.relation, (x) => `${isChanged(x)} and ${noParent(x)}`),
-      );
-    await adapter.insertByName(
-      failures,
-      rowsSql(check.relation, (x) => `x.${check.column} in (${gone}) and not ${isChanged(x)}`),
     );
     return;
   }
@@ -284,8 +250,7 @@ export async function runDataTests(
           !options.full &&
           prior?.entity === test.entity &&
           prior.test_sql === test.sql &&
-          failureTables.has(test.name) &&
-          (test.check.kind !== 'parents' || metaTables.has(`parents_${test.name}`)),
+          failureTables.has(test.name),
       );
       plans.push({ test, keys, incremental });
     }
@@ -314,7 +279,6 @@ export async function runDataTests(
             test.check,
             failuresRelation,
             adapter.relation('test_failures', `${test.name}__recount`),
-            parentKeysRelation(adapter, test.name),
             changed,
           );
         } else if (test.check?.kind === 'rows' && shared && shared.length > 1) {
@@ -334,8 +298,6 @@ export async function runDataTests(
           await adapter.replaceTable(failuresRelation, test.sql);
         }
         if (keys) checked.set(test.entity, [...(checked.get(test.entity) ?? []), test]);
-        if (keys && test.check?.kind === 'parents')
-          await adapter.replaceTable(parentKeysRelation(adapter, test.name), parentKeysSql(test.check));
         results.push({
           ...test,
           status: 'pass',
