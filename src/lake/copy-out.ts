@@ -27,16 +27,15 @@ async function writableFile(file: string): Promise<void> {
 }
 
 /**
- * Whether the server can write the files of `directory` itself (`COPY … TO 'file'`): the role may
- * write server files, the server's encoding is UTF-8 (a server file is not converted to the client's
- * encoding), and a token it writes to a file of the directory comes back here, so the server shares
- * this machine's filesystem. The directory is made traversable (0711: not listable) for the server's
- * own user.
+ * Whether the server can write the files of `directory` itself (`COPY … TO 'file'`): the role has
+ * pg_write_server_files' privileges (a superuser has every role's), the server's encoding is UTF-8
+ * (a server file is not converted to the client's encoding), and a token it writes to a file of the
+ * directory comes back here, so the server shares this machine's filesystem. The directory is made
+ * traversable (0711: not listable) for the server's own user.
  */
 async function serverWritesInto(client: pg.PoolClient, directory: string): Promise<boolean> {
   const { rows } = await client.query<{ allowed: boolean; encoding: string }>(`
-    select coalesce((select rolsuper from pg_roles where rolname = current_user), false)
-             or pg_has_role(current_user, 'pg_write_server_files', 'member') as allowed,
+    select pg_has_role(current_user, 'pg_write_server_files', 'usage') as allowed,
            current_setting('server_encoding') as encoding`);
   if (!rows[0]?.allowed || rows[0].encoding !== 'UTF8') return false;
   await chmod(directory, 0o711);
