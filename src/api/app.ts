@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,6 +26,7 @@ import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
 import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts';
 import { createMailer, type Mailer } from './mail.ts';
+import { lazyChildLogger } from './request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { analysesRoutes } from './routes/analyses.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: settings.apiBodyLimitBytes,
     // One log line per request is too much at volume; errors are logged by our error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     // Router errors (over-long parameter, bad URL encoding) get the same body as ours.
     frameworkErrors: (error, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
@@ -106,8 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.warehouse) app.addHook('onClose', () => warehouse.close());
 
   installErrorHandlers(app);
-  // Helmet's default headers on every response, computed once (see security-headers.ts); the plugin
-  // stays registered for routes that need their own policy (`config.helmet`) and `reply.helmet()`.
+  // Helmet's default headers on every response, computed once (see security-headers.ts).
   // An unknown route answers 404 here, before its body is read or parsed.
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
@@ -189,7 +189,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .replace(/\s*upgrade-insecure-requests;?/, '')
         .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';"),
   });
-  await app.register(helmet, { global: false });
   if (settings.apiCorsOrigins) {
     await app.register(cors, {
       origin: settings.apiCorsOrigins.split(',').map((o) => o.trim()),
