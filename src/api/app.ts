@@ -26,7 +26,6 @@ import { createRedisClient } from './cache/redis.ts';
 import { badRequest, errorBody, installErrorHandlers } from './errors.ts';
 import { type LimitCounter, limitCounter, limitStore, MINUTE } from './limits.ts';
 import { createMailer, type Mailer } from './mail.ts';
-import { lazyChildLogger } from './request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { analysesRoutes } from './routes/analyses.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
@@ -81,7 +80,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: settings.apiBodyLimitBytes,
     // One log line per request is too much at volume; errors are logged by our error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLogger,
     // Router errors (over-long parameter, bad URL encoding) get the same body as ours.
     frameworkErrors: (error, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
