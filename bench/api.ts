@@ -60,12 +60,8 @@ interface Targets {
   databaseKind: string;
 }
 
-/**
- * A server that answers every request with fixed headers and body: the ceiling of a Node HTTP
- * server. The body is encoded once, as the API's in-process caches hold it.
- */
-async function bareServer(text: string, headers: Record<string, string>): Promise<string> {
-  const body = Buffer.from(text);
+/** A server that answers every request with fixed headers and body: the ceiling of a Node HTTP server. */
+async function bareServer(body: string, headers: Record<string, string>): Promise<string> {
   const server = http.createServer((_request, response) => {
     response.writeHead(200, headers);
     response.end(body);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
-import type { Cache, CachedResponse } from '../../src/api/cache/cache.ts';
+import type { Cache } from '../../src/api/cache/cache.ts';
 import { MemoryCache } from '../../src/api/cache/memory.ts';
 import { RedisCache } from '../../src/api/cache/redis.ts';
 import { silentLogger } from '../../src/common/logger.ts';
@@ -46,10 +46,6 @@ export interface ApiContext {
   keyPrefix: string;
   close(): Promise<void>;
 }
-
-/** A cache entry with its body as text (an entry held in memory has it as bytes). */
-export const asText = (found: CachedResponse | undefined) =>
-  found && { etag: found.etag, body: String(found.body) };
 
 export async function openTestCache(kind: CacheBackend, keyPrefix: string, url = process.env.TEST_REDIS_URL) {
   if (kind === 'memory') return new MemoryCache();

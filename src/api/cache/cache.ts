@@ -7,28 +7,15 @@ import type { BreakerState } from './breaker.ts';
  * from the database.
  */
 export interface CachedResponse {
-  /**
-   * The JSON text. An entry held in this process keeps its UTF-8 bytes, encoded once: a hit then
-   * writes them as they are instead of encoding the text again.
-   */
-  body: string | Buffer;
+  body: string;
   etag: string;
 }
-
-/** An entry as this process holds it: the body as bytes. */
-export const held = (value: CachedResponse): CachedResponse =>
-  typeof value.body === 'string' ? { etag: value.etag, body: Buffer.from(value.body) } : value;
 
 export interface Cache {
   readonly kind: 'memory' | 'redis';
   /** The circuit breaker around a remote store, when there is one. */
   readonly breakerState?: BreakerState;
   get(key: string): Promise<CachedResponse | undefined>;
-  /**
-   * The entry when this process holds it (the in-process LRU, the near cache), without waiting:
-   * a hit answers on the spot. Undefined means only "not held here"; `get` may still find it.
-   */
-  peek(key: string): CachedResponse | undefined;
   set(key: string, value: CachedResponse, tags: readonly string[], ttlSeconds: number): Promise<void>;
   /** Drops every entry tagged with any of `tags`. */
   invalidate(tags: readonly string[]): Promise<void>;

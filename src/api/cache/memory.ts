@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { type Cache, type CachedResponse, held } from './cache.ts';
+import type { Cache, CachedResponse } from './cache.ts';
 
 // Every in-process cache of this process, so a load finishing in the same process drops them all.
 const liveCaches = new Set<MemoryCache>();
@@ -39,16 +39,12 @@ export class MemoryCache implements Cache {
   }
 
   async get(key: string) {
-    return this.peek(key);
-  }
-
-  peek(key: string) {
     return this.entries.get(this.versioned(key));
   }
 
   async set(key: string, value: CachedResponse, tags: readonly string[], ttlSeconds: number) {
     const versioned = this.versioned(key);
-    this.entries.set(versioned, held(value), { ttl: ttlSeconds * 1000 });
+    this.entries.set(versioned, value, { ttl: ttlSeconds * 1000 });
     this.keyTags.set(versioned, tags);
     for (const tag of tags) {
       const keys = this.tags.get(tag) ?? new Set<string>();

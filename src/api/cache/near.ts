@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../common/logger.ts';
-import { type CachedResponse, held } from './cache.ts';
+import type { CachedResponse } from './cache.ts';
 
 const CHANNEL = '__redis__:invalidate';
 const HEARTBEAT_MS = 500;
@@ -63,7 +63,7 @@ export class NearCache {
 
   /** Keeps what a read found, unless something was announced since the read began. */
   keep(generation: number, redisKey: string, value: CachedResponse) {
-    if (this.trusted && generation === this.generation) this.entries.set(redisKey, held(value));
+    if (this.trusted && generation === this.generation) this.entries.set(redisKey, value);
   }
 
   /** Drops keys this process itself just deleted in Redis (their announcement comes later). */

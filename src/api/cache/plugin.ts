@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import type {
-  DoneFuncWithErrOrRes,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import { type CachedResponse, cacheKey } from './cache.ts';
@@ -36,7 +30,6 @@ function notModified(request: FastifyRequest, etag: string) {
  *   lookup would;
  * - preHandler: otherwise the key of the validated query is tried;
  * - onSend: a 200 is stored under it with the route's tags.
- * A hit this process holds (Cache.peek) is answered without waiting on a promise.
  * `X-Cache` says hit/miss; every cached route sends an ETag and answers If-None-Match with 304.
  */
 export const cachePlugin = fp(async (app: FastifyInstance) => {
@@ -62,12 +55,9 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
   // too, instead of after a wasted one (a Redis round trip) and validation.
   const validatedKeys = new LRUCache<string, string>({ max: 10_000 });
 
-  // Callback-style hooks, not async ones: a held hit, and a hit passing onSend, wait on no promise.
-  const byRawQuery = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const key = validatedKeys.get(request.url) ?? keyOf(request);
-    const held = app.cache.peek(key);
-    if (held) return void answer(request, reply, held);
-    app.cache.get(key).then((hit) => (hit ? answer(request, reply, hit) : done()), done);
+  const byRawQuery = async (request: FastifyRequest, reply: FastifyReply) => {
+    const hit = await app.cache.get(validatedKeys.get(request.url) ?? keyOf(request));
+    if (hit) return answer(request, reply, hit);
   };
 
   const byQuery = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -79,25 +69,9 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
     if (hit) return answer(request, reply, hit);
   };
 
-  const onSend = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    payload: unknown,
-    done: DoneFuncWithErrOrRes,
-  ) => {
-    const key = request.cacheKey;
-    if (
-      key === null ||
-      reply.statusCode !== 200 ||
-      reply.hasHeader('x-cache') ||
-      typeof payload !== 'string'
-    ) {
-      return done(null, payload);
-    }
-    store(request, reply, key, payload).then((body) => done(null, body), done);
-  };
-
-  const store = async (request: FastifyRequest, reply: FastifyReply, key: string, payload: string) => {
+  const store = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (request.cacheKey === null || reply.statusCode !== 200 || reply.hasHeader('x-cache')) return payload;
+    if (typeof payload !== 'string') return payload;
     const etag = etagOf(payload);
     reply
       .header('x-cache', ttl === 0 ? 'bypass' : 'miss')
@@ -105,7 +79,7 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
       .header('cache-control', CACHE_CONTROL);
     if (ttl > 0) {
       const tags = ruleOf(request).tags(request);
-      await app.cache.set(key, { body: payload, etag }, tags, ttl);
+      await app.cache.set(request.cacheKey, { body: payload, etag }, tags, ttl);
     }
     if (notModified(request, etag)) {
       reply.code(304);
@@ -120,7 +94,7 @@ export const cachePlugin = fp(async (app: FastifyInstance) => {
     declared.set(route.url, Object.keys(querystring?.properties ?? {}));
     route.onRequest = [...hooks(route.onRequest), ...(ttl > 0 ? [byRawQuery] : [])];
     route.preHandler = [...hooks(route.preHandler), byQuery];
-    route.onSend = [...hooks(route.onSend), onSend];
+    route.onSend = [...hooks(route.onSend), store];
   });
 });
 

@@ -201,15 +201,11 @@ export class RedisCache implements Cache {
     return this.breaker.state === 'closed' ? this.near : undefined;
   }
 
-  peek(key: string): CachedResponse | undefined {
-    return this.suspect ? undefined : this.nearNow()?.get(`${this.prefix}${this.version}:${key}`);
-  }
-
   async get(key: string): Promise<CachedResponse | undefined> {
     if (!(await this.heal())) return undefined;
-    const nearHit = this.peek(key);
-    if (nearHit) return nearHit;
     const near = this.nearNow();
+    const nearHit = near?.get(`${this.prefix}${this.version}:${key}`);
+    if (nearHit) return nearHit;
     const generation = near?.current ?? 0;
     // Otherwise one MGET, no script (EVALSHA cost a cached hit a third of its throughput): the
     // entry under the version last seen, with the current version read in the same atomic command.

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient, RedisCache } from '../../../src/api/cache/redis.ts';
 import { silentLogger } from '../../../src/common/logger.ts';
 import { PrivateRedis } from '../../support/redis-server.ts';
-import { asText } from '../support.ts';
 
 const entry = (body: string) => ({ body, etag: `"${body.length}"` });
 
@@ -43,18 +42,18 @@ describe('the near cache in front of Redis', () => {
 
   it('serves a repeated hit from memory, with no command to Redis', async () => {
     await a.set('list', entry('L1'), ['businesses'], 60);
-    expect(asText(await b.get('list'))).toEqual(entry('L1')); // read from Redis, kept
+    expect(await b.get('list')).toEqual(entry('L1')); // read from Redis, kept
     const sent = sentByB.mock.calls.length;
-    for (let i = 0; i < 50; i++) expect(asText(await b.get('list'))).toEqual(entry('L1'));
+    for (let i = 0; i < 50; i++) expect(await b.get('list')).toEqual(entry('L1'));
     expect(sentByB.mock.calls.length).toBe(sent);
   });
 
   it("drops another process's invalidated entry when Redis announces it, and its own at once", async () => {
     await a.set('one', entry('O1'), ['business:1'], 60);
     await a.set('two', entry('T1'), ['business:2'], 60);
-    expect(asText(await b.get('one'))).toEqual(entry('O1'));
-    expect(asText(await b.get('two'))).toEqual(entry('T1'));
-    expect(asText(await a.get('one'))).toEqual(entry('O1'));
+    expect(await b.get('one')).toEqual(entry('O1'));
+    expect(await b.get('two')).toEqual(entry('T1'));
+    expect(await a.get('one')).toEqual(entry('O1'));
 
     await a.invalidate(['business:1']);
     // The writer's own memory has already dropped it: no announcement needed.
@@ -63,28 +62,28 @@ describe('the near cache in front of Redis', () => {
     const sent = sentByB.mock.calls.length;
     await until(async () => (await b.get('one')) === undefined, 'the announcement');
     expect(sentByB.mock.calls.length).toBe(sent + 1); // the one miss that asked Redis
-    expect(asText(await b.get('two'))).toEqual(entry('T1'));
+    expect(await b.get('two')).toEqual(entry('T1'));
     expect(sentByB.mock.calls.length).toBe(sent + 1);
   });
 
   it('empties on a version bump made by another process', async () => {
     await a.set('v', entry('V1'), ['states'], 60);
-    expect(asText(await b.get('v'))).toEqual(entry('V1'));
+    expect(await b.get('v')).toEqual(entry('V1'));
     await a.bumpVersion();
     await until(async () => (await b.get('v')) === undefined, 'the version announcement');
     await a.set('v', entry('V2'), ['states'], 60);
-    expect(asText(await b.get('v'))).toEqual(entry('V2'));
+    expect(await b.get('v')).toEqual(entry('V2'));
   });
 
   it('follows the entry when it expires in Redis', async () => {
     await a.set('short', entry('S1'), ['states'], 1);
-    expect(asText(await b.get('short'))).toEqual(entry('S1'));
+    expect(await b.get('short')).toEqual(entry('S1'));
     await until(async () => (await b.get('short')) === undefined, 'the expiry announcement', 4000);
   });
 
   it('stops serving from memory within a second of Redis freezing, and trusts it again after', async () => {
     await a.set('frozen', entry('F1'), ['states'], 60);
-    expect(asText(await b.get('frozen'))).toEqual(entry('F1'));
+    expect(await b.get('frozen')).toEqual(entry('F1'));
     redis.freeze();
     try {
       await until(() => !b.nearTrusted, 'distrust', 2000);
@@ -96,7 +95,7 @@ describe('the near cache in front of Redis', () => {
     await until(() => b.nearTrusted, 'trust again');
     await until(async () => (await b.get('frozen')) !== undefined, 'Redis answering');
     const sent = sentByB.mock.calls.length;
-    expect(asText(await b.get('frozen'))).toEqual(entry('F1'));
+    expect(await b.get('frozen')).toEqual(entry('F1'));
     expect(sentByB.mock.calls.length).toBe(sent);
   });
 });
