@@ -137,6 +137,28 @@ export interface BusinessCurrentTable {
   city_name_lower: string;
 }
 
+/** Migration 0160: what the detail shows beyond business_current, kept by triggers. */
+export interface BusinessDetailTable {
+  business_id: number;
+  url: string | null;
+  image_url: string | null;
+  phone: string | null;
+  display_phone: string | null;
+  address1: string | null;
+  address2: string | null;
+  address3: string | null;
+  zip_code: string | null;
+  valid_to: DateString | null;
+  /** payment_level.symbol */
+  price: string | null;
+  city_name: string;
+  county_name: string;
+  state_name: string;
+  state_code: string;
+  categories: { alias: string; title: string }[];
+  transactions: string[];
+}
+
 export interface YelpUserTable {
   user_id: Generated<number>;
   yelp_user_id: string;
@@ -475,6 +497,7 @@ export interface Schema {
   business_transaction_bridge: BusinessTransactionBridgeTable;
   business_holding: BusinessHoldingTable;
   business_current: BusinessCurrentTable;
+  business_detail: BusinessDetailTable;
   yelp_user: YelpUserTable;
   review: ReviewTable;
   event_category: EventCategoryTable;

@@ -1,5 +1,4 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { queryPrepared, type SourceDatabase } from '../../oltp/database.ts';
 import type { Schema } from '../../oltp/schema.ts';
 import { badRequest } from '../errors.ts';
@@ -174,45 +173,46 @@ export async function listBusinesses(db: Kysely<Schema>, filter: BusinessFilter)
 export type BusinessListRow = Awaited<ReturnType<typeof listBusinesses>>['items'][number];
 
 /**
- * The query of one business with its location, latest holding, categories and transactions: one
- * round trip (it was three, two of them after the first), exported as above.
+ * The query of one business: three primary-key lookups, business for what every daily load moves,
+ * and the read models business_current (name, status, latest holding) and business_detail
+ * (corrected fields, reference names, categories, transactions), exported as above.
  */
 export function businessDetailQuery(db: Kysely<Schema>, id: number) {
   return db
-    .selectFrom('business_effective as b')
-    .leftJoin('business_current as lh', 'lh.business_id', 'b.business_id')
-    .innerJoin('city as c', 'c.city_id', 'b.city_id')
-    .innerJoin('state as s', 's.state_id', 'c.state_id')
-    .innerJoin('county as co', 'co.county_id', 'b.county_id')
-    .leftJoin('payment_level as p', 'p.payment_level_id', 'b.payment_level_id')
-    .selectAll('b')
-    .select((eb) => [
-      'p.symbol as price',
-      'c.city_name',
-      'co.county_name',
-      's.state_name',
-      's.state_code',
+    .selectFrom('business as b')
+    .innerJoin('business_current as lh', 'lh.business_id', 'b.business_id')
+    .innerJoin('business_detail as d', 'd.business_id', 'b.business_id')
+    .select([
+      'b.business_id',
+      'lh.yelp_id',
+      'lh.alias',
+      'lh.name',
+      'lh.is_closed',
+      'lh.latitude',
+      'lh.longitude',
       'lh.rating',
       'lh.review_count',
       'lh.holding_date',
-      jsonArrayFrom(
-        eb
-          .selectFrom('business_category_bridge as bcb')
-          .innerJoin('business_category as bc', 'bc.category_id', 'bcb.category_id')
-          .select(['bc.alias', 'bc.title'])
-          .whereRef('bcb.business_id', '=', 'b.business_id')
-          .where('bcb.valid_to', 'is', null)
-          .orderBy('bc.alias'),
-      ).as('categories'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('business_transaction_bridge as btb')
-          .innerJoin('transaction_type as t', 't.transaction_type_id', 'btb.transaction_type_id')
-          .select('t.name')
-          .whereRef('btb.business_id', '=', 'b.business_id')
-          .where('btb.valid_to', 'is', null)
-          .orderBy('t.name'),
-      ).as('transactions'),
+      'b.distance_m',
+      'b.first_seen',
+      'b.last_seen',
+      'b.updated_at',
+      'd.url',
+      'd.image_url',
+      'd.phone',
+      'd.display_phone',
+      'd.address1',
+      'd.address2',
+      'd.address3',
+      'd.zip_code',
+      'd.valid_to',
+      'd.price',
+      'd.city_name',
+      'd.county_name',
+      'd.state_name',
+      'd.state_code',
+      'd.categories',
+      'd.transactions',
     ])
     .where('b.business_id', '=', id);
 }
@@ -220,8 +220,7 @@ export function businessDetailQuery(db: Kysely<Schema>, id: number) {
 /** One business with its location, categories, transactions and latest holding; undefined if none. */
 export async function getBusiness(database: SourceDatabase, id: number) {
   const [business] = await queryPrepared(database, 'business-detail', businessDetailQuery(database.db, id));
-  if (!business) return undefined;
-  return { ...business, transactions: business.transactions.map((t) => t.name) };
+  return business;
 }
 
 export type BusinessDetailRow = NonNullable<Awaited<ReturnType<typeof getBusiness>>>;

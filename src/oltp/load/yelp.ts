@@ -119,11 +119,11 @@ export async function loadYelp(
   const [{ first } = { first: false }] = await session.query<{ first: boolean }>(
     'select not exists (select 1 from business) as first',
   );
-  // business_current is filled once at the end of a first load: its indexes are built then too.
+  // The read models are filled once at the end of a first load: their indexes are built then too.
   const restoreChecks = await deferChecks(
     session,
     runDate,
-    first ? [...YELP_TABLES, 'business_current'] : YELP_TABLES,
+    first ? [...YELP_TABLES, 'business_current', 'business_detail'] : YELP_TABLES,
   );
   if (first) await session.exec(loadScript('business-current-first.sql', runDate, { action: 'disable' }));
   const folder = new SpoolFolder();
@@ -187,7 +187,10 @@ export async function loadYelp(
     }
     await session.exec(loadScript('yelp-activity.sql', runDate));
     if (first) {
-      await session.exec('select refresh_business_current(array(select business_id from business))');
+      await session.exec(
+        `select refresh_business_current(ids), refresh_business_detail(ids)
+         from (select array(select business_id from business) as ids) a`,
+      );
       await session.exec(loadScript('business-current-first.sql', runDate, { action: 'enable' }));
     }
     await restoreChecks();
