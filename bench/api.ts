@@ -12,6 +12,7 @@
  * 1,000,000 businesses on PostgreSQL and within 2× of bare pg; one business miss p99 ≤ 5 ms.
  * Usage: npm run bench:api -- [businesses=10000] [seconds=5] [connections=10] [--quick] [--rounds N]
  *        [--hits-only | --misses-only]   (one section)
+ *        [--case TEXT]                   (only the cases whose name contains TEXT, e.g. "one business")
  * Uses PGlite in memory unless DATABASE_URL is set, the in-process cache unless REDIS_URL is set.
  */
 import { spawn } from 'node:child_process';
@@ -43,6 +44,8 @@ const MISS_FILTERS: Record<string, Partial<BusinessFilter>> = {
 const SORTS = ['id', 'name', 'rating', 'review_count'] as const;
 const HITS = !process.argv.includes('--misses-only');
 const MISSES = !process.argv.includes('--hits-only');
+const CASE = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : undefined;
+const chosen = (name: string) => CASE === undefined || name.includes(CASE);
 
 interface Latency {
   rps: number;
@@ -216,7 +219,7 @@ async function main() {
       console.log('| case | bytes | round: hit / bare (ratio) | median ratio |');
       console.log('|---|---|---|---|');
     }
-    for (const c of HITS ? targets.hits : []) {
+    for (const c of HITS ? targets.hits.filter((h) => chosen(h.name)) : []) {
       const all = await interleaved(
         rounds,
         { name: 'hit', run: () => measure(c.hit) },
@@ -239,6 +242,7 @@ async function main() {
       console.log('|---|---|---|---|---|---|---|');
     }
     for (const [index, c] of MISSES ? targets.misses.entries() : []) {
+      if (!chosen(c.name)) continue;
       const all = await interleaved(
         rounds,
         { name: 'api', run: () => measure(c.url) },

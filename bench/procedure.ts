@@ -18,7 +18,7 @@ export function benchArgs(): string[] {
   const args: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--rounds') i++;
+    if (argv[i] === '--rounds' || argv[i] === '--case') i++;
     else if (!argv[i]?.startsWith('--')) args.push(argv[i] as string);
   }
   return args;

@@ -187,6 +187,10 @@ export async function loadYelp(
     }
     await session.exec(loadScript('yelp-activity.sql', runDate));
     if (first) {
+      // Statistics of what the tables now hold, before anything plans on them: the migrations
+      // analyzed them empty, and PGlite has no autovacuum to catch up. With "empty" statistics the
+      // read models' refresh and every later daily load planned scans, not key lookups.
+      await session.exec(`analyze ${YELP_TABLES.join(', ')}`);
       await session.exec(
         `select refresh_business_current(ids), refresh_business_detail(ids)
          from (select array(select business_id from business) as ids) a`,
@@ -194,6 +198,7 @@ export async function loadYelp(
       await session.exec(loadScript('business-current-first.sql', runDate, { action: 'enable' }));
     }
     await restoreChecks();
+    if (first) await session.exec('analyze business_current, business_detail');
     return await finishLoad(session, runDate, YELP_TABLES);
   } finally {
     folder.remove();
