@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { type Compilable, Kysely, PostgresDialect, sql } from 'kysely';
+import { type Compilable, type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseError, errorMessage } from '../common/errors.ts';
 import { acquireLock } from '../common/process-lock.ts';
@@ -41,6 +41,29 @@ export async function queryPrepared<R>(
   if (!database.pool) return (await database.db.executeQuery(query.compile())).rows;
   const { sql: text, parameters } = query.compile();
   return (await database.pool.query({ name, text, values: [...parameters] })).rows as R[];
+}
+
+/**
+ * A query of fixed shape whose parameters are its arguments, built and compiled once per Kysely
+ * instance: building and compiling in JS on every call was 14% of the CPU of a one-business miss.
+ * The first call checks that the compiled parameters are the arguments, in order.
+ */
+export function compiledOnce<A extends unknown[], R>(
+  build: (db: Kysely<Schema>, ...args: A) => Compilable<R>,
+): (db: Kysely<Schema>, ...args: A) => Compilable<R> {
+  const compiled = new WeakMap<Kysely<Schema>, CompiledQuery<R>>();
+  return (db, ...args) => {
+    let query = compiled.get(db);
+    if (!query) {
+      query = build(db, ...args).compile();
+      if (query.parameters.length !== args.length || query.parameters.some((p, i) => p !== args[i])) {
+        throw new Error('compiledOnce: the query’s parameters are not its arguments');
+      }
+      compiled.set(db, query);
+    }
+    const shape = query;
+    return { compile: () => ({ ...shape, parameters: args }) };
+  };
 }
 
 // Postgres type OIDs we parse the same way on both engines.

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { queryPrepared, type SourceDatabase } from '../../oltp/database.ts';
+import { compiledOnce, queryPrepared, type SourceDatabase } from '../../oltp/database.ts';
 import type { Schema } from '../../oltp/schema.ts';
 import { badRequest } from '../errors.ts';
 import { IsoDate } from '../schema.ts';
@@ -217,9 +217,11 @@ export function businessDetailQuery(db: Kysely<Schema>, id: number) {
     .where('b.business_id', '=', id);
 }
 
+const businessDetail = compiledOnce(businessDetailQuery);
+
 /** One business with its location, categories, transactions and latest holding; undefined if none. */
 export async function getBusiness(database: SourceDatabase, id: number) {
-  const [business] = await queryPrepared(database, 'business-detail', businessDetailQuery(database.db, id));
+  const [business] = await queryPrepared(database, 'business-detail', businessDetail(database.db, id));
   return business;
 }
 
