@@ -9,7 +9,8 @@
 --
 -- Like business_current, triggers keep it current in the writing transaction, set-based, and a
 -- row that would not change is not written; a daily load moves last_seen of every business seen
--- but changes few of these fields, so it rewrites few rows.
+-- but changes few of these fields, so it rewrites few rows. The business and correction triggers
+-- are business_current's, refreshing both; bridges and reference renames have their own.
 create table business_detail (
   business_id    int primary key references business on delete cascade,
   url            text,
@@ -73,24 +74,53 @@ create function refresh_business_detail(ids int[]) returns void language sql as 
   where business_detail is distinct from excluded
 $$;
 
-create function business_detail_inserted() returns trigger language plpgsql as $$
+-- A business inserted, updated or corrected: the triggers of business_current (migration 0100)
+-- refresh both read models, so a daily load, which updates every business it saw, pairs its old
+-- and new rows once.
+create or replace function business_current_inserted() returns trigger language plpgsql as $$
+declare
+  ids int[] := array(select business_id from new_rows);
 begin
-  perform refresh_business_detail(array(select business_id from new_rows));
+  perform refresh_business_current(ids);
+  perform refresh_business_detail(ids);
   return null;
 end
 $$;
 
--- Only a change of a field the detail keeps (a correction's fields come through the override
--- trigger below).
-create function business_detail_updated() returns trigger language plpgsql as $$
+-- Each read model only for a change of a field it keeps (a correction's fields come through the
+-- override trigger).
+create or replace function business_current_updated() returns trigger language plpgsql as $$
+declare
+  current_ids int[];
+  detail_ids int[];
 begin
-  perform refresh_business_detail(array(
-    select n.business_id from new_rows n join old_rows o using (business_id)
-    where (n.url, n.image_url, n.phone, n.display_phone, n.address1, n.address2, n.address3,
-           n.zip_code, n.valid_to, n.payment_level_id, n.city_id, n.county_id)
-          is distinct from
-          (o.url, o.image_url, o.phone, o.display_phone, o.address1, o.address2, o.address3,
-           o.zip_code, o.valid_to, o.payment_level_id, o.city_id, o.county_id)));
+  select
+    coalesce(array_agg(n.business_id) filter (where
+      (n.yelp_id, n.alias, n.name, n.payment_level_id, n.is_closed, n.valid_to, n.city_id,
+       n.latitude, n.longitude)
+      is distinct from
+      (o.yelp_id, o.alias, o.name, o.payment_level_id, o.is_closed, o.valid_to, o.city_id,
+       o.latitude, o.longitude)), '{}'),
+    coalesce(array_agg(n.business_id) filter (where
+      (n.url, n.image_url, n.phone, n.display_phone, n.address1, n.address2, n.address3,
+       n.zip_code, n.valid_to, n.payment_level_id, n.city_id, n.county_id)
+      is distinct from
+      (o.url, o.image_url, o.phone, o.display_phone, o.address1, o.address2, o.address3,
+       o.zip_code, o.valid_to, o.payment_level_id, o.city_id, o.county_id)), '{}')
+  into current_ids, detail_ids
+  from new_rows n join old_rows o using (business_id);
+  perform refresh_business_current(current_ids);
+  perform refresh_business_detail(detail_ids);
+  return null;
+end
+$$;
+
+create or replace function business_current_overridden() returns trigger language plpgsql as $$
+declare
+  ids int[] := array[coalesce(new.business_id, old.business_id)];
+begin
+  perform refresh_business_current(ids);
+  perform refresh_business_detail(ids);
   return null;
 end
 $$;
@@ -100,13 +130,6 @@ $$;
 create function business_detail_bridge_changed() returns trigger language plpgsql as $$
 begin
   perform refresh_business_detail(array(select distinct business_id from changed_rows));
-  return null;
-end
-$$;
-
-create function business_detail_overridden() returns trigger language plpgsql as $$
-begin
-  perform refresh_business_detail(array[coalesce(new.business_id, old.business_id)]);
   return null;
 end
 $$;
@@ -152,14 +175,6 @@ begin
   return null;
 end
 $$;
-
-create trigger business_detail_insert after insert on business
-referencing new table as new_rows for each statement execute function business_detail_inserted();
-create trigger business_detail_update after update on business
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_updated();
-create trigger business_detail_override after insert or update or delete on api.business_override
-for each row execute function business_detail_overridden();
 
 create trigger business_detail_category_insert after insert on business_category_bridge
 referencing new table as changed_rows for each statement execute function business_detail_bridge_changed();
