@@ -42,5 +42,4 @@ from business, generate_series(0, :days - 1) d
 where business_id % 97 <> 0;
 set session_replication_role = origin;
 analyze;
-select refresh_business_current(ids), refresh_business_detail(ids)
-from (select array(select business_id from business) as ids) a;
+select refresh_business_read_models(array(select business_id from business));

@@ -191,10 +191,7 @@ export async function loadYelp(
       // analyzed them empty, and PGlite has no autovacuum to catch up. With "empty" statistics the
       // read models' refresh and every later daily load planned scans, not key lookups.
       await session.exec(`analyze ${YELP_TABLES.join(', ')}`);
-      await session.exec(
-        `select refresh_business_current(ids), refresh_business_detail(ids)
-         from (select array(select business_id from business) as ids) a`,
-      );
+      await session.exec('select refresh_business_read_models(array(select business_id from business))');
       await session.exec(loadScript('business-current-first.sql', runDate, { action: 'enable' }));
     }
     await restoreChecks();

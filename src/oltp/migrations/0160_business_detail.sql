@@ -76,13 +76,15 @@ $$;
 
 -- A business inserted, updated or corrected: the triggers of business_current (migration 0100)
 -- refresh both read models, so a daily load, which updates every business it saw, pairs its old
--- and new rows once.
+-- and new rows once. A first load calls this over every business at its end.
+create function refresh_business_read_models(ids int[]) returns void language sql as $$
+  select refresh_business_current(ids);
+  select refresh_business_detail(ids);
+$$;
+
 create or replace function business_current_inserted() returns trigger language plpgsql as $$
-declare
-  ids int[] := array(select business_id from new_rows);
 begin
-  perform refresh_business_current(ids);
-  perform refresh_business_detail(ids);
+  perform refresh_business_read_models(array(select business_id from new_rows));
   return null;
 end
 $$;
@@ -116,11 +118,8 @@ end
 $$;
 
 create or replace function business_current_overridden() returns trigger language plpgsql as $$
-declare
-  ids int[] := array[coalesce(new.business_id, old.business_id)];
 begin
-  perform refresh_business_current(ids);
-  perform refresh_business_detail(ids);
+  perform refresh_business_read_models(array[coalesce(new.business_id, old.business_id)]);
   return null;
 end
 $$;
@@ -176,37 +175,36 @@ begin
 end
 $$;
 
-create trigger business_detail_category_insert after insert on business_category_bridge
-referencing new table as changed_rows for each statement execute function business_detail_bridge_changed();
-create trigger business_detail_category_update after update on business_category_bridge
-referencing new table as changed_rows for each statement execute function business_detail_bridge_changed();
-create trigger business_detail_category_delete after delete on business_category_bridge
-referencing old table as changed_rows for each statement execute function business_detail_bridge_changed();
-create trigger business_detail_transaction_insert after insert on business_transaction_bridge
-referencing new table as changed_rows for each statement execute function business_detail_bridge_changed();
-create trigger business_detail_transaction_update after update on business_transaction_bridge
-referencing new table as changed_rows for each statement execute function business_detail_bridge_changed();
-create trigger business_detail_transaction_delete after delete on business_transaction_bridge
-referencing old table as changed_rows for each statement execute function business_detail_bridge_changed();
-
-create trigger business_detail_city_update after update on city
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
-create trigger business_detail_county_update after update on county
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
-create trigger business_detail_state_update after update on state
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
-create trigger business_detail_payment_level_update after update on payment_level
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
-create trigger business_detail_category_title_update after update on business_category
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
-create trigger business_detail_transaction_type_update after update on transaction_type
-referencing new table as new_rows old table as old_rows
-for each statement execute function business_detail_reference_changed();
+-- business_detail_{category,transaction}_{insert,update,delete} on the bridges (a first load turns
+-- them off by these names, business-current-first.sql), and business_detail_<name>_update on each
+-- reference table.
+do $$
+declare
+  bridge text[];
+  op text;
+  ref text[];
+begin
+  foreach bridge slice 1 in array array[['category', 'business_category_bridge'],
+                                        ['transaction', 'business_transaction_bridge']] loop
+    foreach op in array array['insert', 'update', 'delete'] loop
+      execute format(
+        'create trigger %I after %s on %I referencing %s table as changed_rows '
+        'for each statement execute function business_detail_bridge_changed()',
+        'business_detail_' || bridge[1] || '_' || op, op, bridge[2],
+        case op when 'delete' then 'old' else 'new' end);
+    end loop;
+  end loop;
+  foreach ref slice 1 in array array[['city', 'city'], ['county', 'county'], ['state', 'state'],
+                                     ['payment_level', 'payment_level'],
+                                     ['category_title', 'business_category'],
+                                     ['transaction_type', 'transaction_type']] loop
+    execute format(
+      'create trigger %I after update on %I referencing new table as new_rows old table as old_rows '
+      'for each statement execute function business_detail_reference_changed()',
+      'business_detail_' || ref[1] || '_update', ref[2]);
+  end loop;
+end
+$$;
 
 -- Existing databases: every business once.
 select refresh_business_detail(array(select business_id from business));
