@@ -12,9 +12,9 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 // Issue 9: every allowed list query is served by indexes, never by reading business,
-// business_holding or the read models business_current and business_detail whole. Plans depend on statistics, so this
-// runs on the PostgreSQL server (an unreachable or unset TEST_DATABASE_URL fails it) over tens of
-// thousands of ANALYZEd businesses, seeded set-based like the API benchmark.
+// business_holding or the read models business_current and business_detail whole. Plans depend
+// on statistics, so this runs on the PostgreSQL server (an unreachable or unset TEST_DATABASE_URL
+// fails it) over tens of thousands of ANALYZEd businesses, seeded set-based like the API benchmark.
 const BUSINESSES = 30_000;
 const SEQ_SCAN = /Seq Scan on (business|business_holding|business_current|business_detail)\b/;
 
