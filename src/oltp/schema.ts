@@ -135,6 +135,8 @@ export interface BusinessCurrentTable {
   holding_date: DateString | null;
   /** lower(city.city_name): the list's city filter, across the cities of that name. */
   city_name_lower: string;
+  /** The current (valid_to is null) categories, ascending: the list's category filter (migration 0170). */
+  category_ids: number[];
 }
 
 /** Migration 0160: what the detail shows beyond business_current, kept by triggers. */

@@ -20,7 +20,7 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 /** A business_current row without its latest holding: what business_effective gives. */
 type EffectiveRow = Omit<
   BusinessCurrentTable,
-  'rating' | 'review_count' | 'holding_date' | 'city_name_lower'
+  'rating' | 'review_count' | 'holding_date' | 'city_name_lower' | 'category_ids'
 > & { city_name: string };
 interface HoldingRow {
   business_id: number;
@@ -45,6 +45,13 @@ async function expected(database: TestDatabase) {
     const seen = latest.get(h.business_id);
     if (!seen || h.holding_date > seen.holding_date) latest.set(h.business_id, h);
   }
+  const categoryIds = new Map<number, number[]>();
+  for (const { business_id, category_id } of await rows<{ business_id: number; category_id: number }>(
+    database,
+    'select business_id, category_id from business_category_bridge where valid_to is null',
+  )) {
+    categoryIds.set(business_id, [...(categoryIds.get(business_id) ?? []), category_id]);
+  }
   return businesses
     .map(({ city_name, ...b }) => {
       const h = latest.get(b.business_id);
@@ -54,6 +61,7 @@ async function expected(database: TestDatabase) {
         review_count: h?.review_count ?? null,
         holding_date: h?.holding_date ?? null,
         city_name_lower: city_name.toLowerCase(),
+        category_ids: (categoryIds.get(b.business_id) ?? []).sort((x, y) => x - y),
       };
     })
     .sort((a, b) => a.business_id - b.business_id);
