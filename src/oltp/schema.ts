@@ -137,6 +137,8 @@ export interface BusinessCurrentTable {
   city_name_lower: string;
   /** The current (valid_to is null) categories, ascending: the list's category filter (migration 0170). */
   category_ids: number[];
+  /** lower(name): the list's `q` (migration 0170). */
+  name_lower: string;
 }
 
 /** Migration 0160: what the detail shows beyond business_current, kept by triggers. */

@@ -87,6 +87,50 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
     }
   });
 
+  // `q` reads the stored lowercase name (migration 0170); it must match what `name ilike` matched,
+  // beyond ASCII too, as the database computes both.
+  it('matches name text exactly as a case-insensitive ILIKE does, beyond ASCII', async () => {
+    const f = new FixtureBuilder(ctx.database.db);
+    const { city_id, county_id } = await ctx.database.db
+      .selectFrom('city')
+      .select(['city_id', 'county_id'])
+      .where('city_name', '=', 'Durham')
+      .executeTakeFirstOrThrow();
+    const added = [];
+    for (const name of ['Café Ürban', 'STRASSE Straße', 'İstanbul Kebap', 'ΣΟΦΊΑ Taverna', 'ǅemal Ǆ']) {
+      added.push(await f.business({ name, cityId: city_id, countyId: county_id }));
+    }
+    try {
+      for (const q of [
+        'café',
+        'CAFÉ',
+        'ürban',
+        'straße',
+        'STRASSE',
+        'ss',
+        'istanbul',
+        'i̇stanbul',
+        'σοφία',
+        'ǆ',
+        'Ǆ',
+        '%',
+      ]) {
+        const expected = await ctx.database.db
+          .selectFrom('business_current')
+          .select('name')
+          .where('listed', '=', true)
+          .where('name', 'ilike', `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+          .orderBy('name')
+          .orderBy('business_id')
+          .execute();
+        const body = (await get(`/businesses?q=${encodeURIComponent(q)}&limit=100`)).json();
+        expect(names(body), q).toEqual(expected.map((row) => row.name));
+      }
+    } finally {
+      await ctx.database.db.deleteFrom('business').where('business_id', 'in', added).execute();
+    }
+  });
+
   it('sorts by an allow-listed field and pages with a keyset cursor', async () => {
     const seen: string[] = [];
     let url = '/businesses?sort=rating&order=desc&limit=2';

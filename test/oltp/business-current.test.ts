@@ -20,7 +20,7 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 /** A business_current row without its latest holding: what business_effective gives. */
 type EffectiveRow = Omit<
   BusinessCurrentTable,
-  'rating' | 'review_count' | 'holding_date' | 'city_name_lower' | 'category_ids'
+  'rating' | 'review_count' | 'holding_date' | 'city_name_lower' | 'category_ids' | 'name_lower'
 > & { city_name: string };
 interface HoldingRow {
   business_id: number;
@@ -62,6 +62,7 @@ async function expected(database: TestDatabase) {
         holding_date: h?.holding_date ?? null,
         city_name_lower: city_name.toLowerCase(),
         category_ids: (categoryIds.get(b.business_id) ?? []).sort((x, y) => x - y),
+        name_lower: b.name.toLowerCase(),
       };
     })
     .sort((a, b) => a.business_id - b.business_id);

@@ -119,7 +119,8 @@ export function businessListQuery(db: Kysely<Schema>, filter: BusinessFilter) {
   }
   if (filter.maxRating !== undefined) keys = keys.where(SORT_SQL.rating, '<=', filter.maxRating);
   if (filter.open !== undefined) keys = keys.where('b.is_closed', '=', !filter.open);
-  if (filter.q) keys = keys.where('b.name', 'ilike', `%${escapeLike(filter.q)}%`);
+  // `name ilike '%…%'`, as the database computes it (migration 0170), on the stored lowercase name.
+  if (filter.q) keys = keys.where(sql<boolean>`b.name_lower like lower(${`%${escapeLike(filter.q)}%`})`);
   if (filter.cursor) {
     const [, , value, id] = businessCursor(filter.cursor, filter.sort, filter.order);
     const op = filter.order === 'asc' ? sql`>` : sql`<`;
