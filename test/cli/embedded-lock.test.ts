@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/oltp/database.ts';
 import { runCli, spawnGourmand } from '../orchestrator/workers.ts';
+import { migratedStateDir } from '../support/database.ts';
 
 const DAY1 = '2026-12-01';
 const DAY2 = '2026-12-02';
@@ -12,7 +11,7 @@ describe('one process per embedded database', () => {
   it('run, serve, a second run from another process (run by the server), stop, status: both dates, one holder', {
     timeout: 600_000,
   }, async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-lock-'));
+    const stateDir = await migratedStateDir('gourmand-lock-');
     const env = {
       GOURMAND_STATE_DIR: stateDir,
       // Two states' counties: two runs of a country-wide pull were most of this test's time.

@@ -1,16 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, todayUtc } from '../../src/common/dates.ts';
 import { openDatabase } from '../../src/oltp/database.ts';
 import { spawnGourmand } from '../orchestrator/workers.ts';
+import { migratedStateDir } from '../support/database.ts';
 
 const fixture = path.resolve(import.meta.dirname, 'fixtures', 'one-task-graph.ts');
 
 describe('gourmand schedule', () => {
   it('runs the due date and the missed ones, then waits for the next firing until stopped', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-schedule-'));
+    const stateDir = await migratedStateDir('gourmand-schedule-');
     const scheduler = spawnGourmand(['schedule', '--graph', fixture], {
       GOURMAND_STATE_DIR: stateDir,
       DATABASE_URL: '',

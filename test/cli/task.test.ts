@@ -1,15 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/oltp/database.ts';
 import { gourmand } from '../support/cli.ts';
+import { migratedStateDir } from '../support/database.ts';
 
 const fixture = path.resolve(import.meta.dirname, '..', 'orchestrator', 'fixtures', 'diamond-graph.ts');
 
 describe('gourmand task and backfill', () => {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-task-'));
-  const env = { GOURMAND_STATE_DIR: stateDir, DATABASE_URL: '', TASK_BACKOFF_MS: '1' };
+  let stateDir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    stateDir = await migratedStateDir('gourmand-task-');
+    env = { GOURMAND_STATE_DIR: stateDir, DATABASE_URL: '', TASK_BACKOFF_MS: '1' };
+  });
   const runs = async () => {
     const database = await openDatabase({ stateDir, databaseUrl: undefined });
     try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeLeakedTempDirs } from '../../src/orchestrator/liveness.ts';
 import { gourmand } from '../support/cli.ts';
-import { createTestDatabase, databaseBackends } from '../support/database.ts';
+import { createTestDatabase, databaseBackends, migratedStateDir } from '../support/database.ts';
 
 const fixture = path.join(import.meta.dirname, 'fixtures', 'slow-run.ts');
 
@@ -13,9 +13,11 @@ describe.each(databaseBackends)('a run whose process died, on %s', (backend) => 
   it('shows as abandoned after the next command, and its attempt is closed', {
     timeout: 180_000,
   }, async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-liveness-'));
     const server =
       backend === 'postgres' ? await createTestDatabase('postgres', { migrate: false }) : undefined;
+    const stateDir = server
+      ? mkdtempSync(path.join(tmpdir(), 'gourmand-liveness-'))
+      : await migratedStateDir('gourmand-liveness-');
     const env = { GOURMAND_STATE_DIR: stateDir, DATABASE_URL: server?.url ?? '' };
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', fixture], {

@@ -6,14 +6,13 @@ import { buildApp } from '../../src/api/app.ts';
 import { MemoryCache } from '../../src/api/cache/memory.ts';
 import { silentLogger } from '../../src/common/logger.ts';
 import { openDatabase, type SourceDatabase } from '../../src/oltp/database.ts';
-import { migrate } from '../../src/oltp/migrate.ts';
 import type { Task } from '../../src/orchestrator/graph.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import { recordCheckResults } from '../../src/quality/check-log.ts';
 import { statusReport } from '../../src/quality/status.ts';
 import { seedStandard } from '../api/fixtures.ts';
 import { gourmand } from '../support/cli.ts';
-import { createTestDatabase, databaseBackends } from '../support/database.ts';
+import { createTestDatabase, databaseBackends, openMigratedPglite } from '../support/database.ts';
 import { testSettings } from '../support/settings.ts';
 
 const DATE = '2026-01-03';
@@ -69,8 +68,7 @@ describe.each(databaseBackends)('status and /metrics on %s', (backend) => {
     } else {
       // A file database, so the CLI in a child process can open it after this process closes it.
       const stateDir = mkdtempSync(path.join(tmpdir(), 'gourmand-status-'));
-      database = await openDatabase({ stateDir, databaseUrl: undefined });
-      await migrate(database);
+      database = await openMigratedPglite(path.join(stateDir, 'pglite'));
       env = { GOURMAND_STATE_DIR: stateDir, DATABASE_URL: '' };
     }
     await history(database);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,21 @@ export async function createTestDatabase(
       : await createServerDatabase(full ? await serverTemplate() : undefined);
   if (target !== false) await migrate(database, { target: typeof target === 'string' ? target : undefined });
   return database;
+}
+
+/** An embedded database in `dataDir`, migrated: copied from the same dump as createTestDatabase's. */
+export async function openMigratedPglite(dataDir: string): Promise<SourceDatabase> {
+  return openPglite(dataDir, { loadDataDir: await pgliteDump() });
+}
+
+/**
+ * A fresh state folder whose embedded database is already migrated, for CLI tests whose subject is
+ * not the migration: their first command spent seconds migrating PGlite.
+ */
+export async function migratedStateDir(prefix: string): Promise<string> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), prefix));
+  await (await openMigratedPglite(path.join(stateDir, 'pglite'))).close();
+  return stateDir;
 }
 
 /** The migration files' fingerprint: a copy made from another migration set is never used. */

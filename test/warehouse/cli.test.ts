@@ -2,12 +2,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/oltp/database.ts';
-import { migrate } from '../../src/oltp/migrate.ts';
 import { DuckDbAdapter } from '../../src/warehouse/duckdb.ts';
 import { FIXTURE_DAYS, seedFixture, simulateFixtureDay } from '../lake/fixture.ts';
 import { startS3, type TestS3 } from '../lake/s3.ts';
 import { gourmand } from '../support/cli.ts';
+import { openMigratedPglite } from '../support/database.ts';
 import { ALL_SCHEMAS, dumpWarehouse, tempDir } from './helpers.ts';
 
 /** The lake and warehouse commands through the real CLI, on a PGlite state folder and an S3 lake. */
@@ -19,8 +18,7 @@ describe('gourmand lake and warehouse commands', () => {
   beforeAll(async () => {
     s3 = await startS3();
     stateDir = tempDir('cli');
-    const database = await openPglite(path.join(stateDir, 'pglite'));
-    await migrate(database);
+    const database = await openMigratedPglite(path.join(stateDir, 'pglite'));
     await seedFixture(database);
     await simulateFixtureDay(database, 0);
     await database.close();
