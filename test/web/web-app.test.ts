@@ -294,7 +294,11 @@ describe.concurrent('web app in Chromium after a simulated pipeline over three d
     await close();
   });
 
-  it('the Analysis page re-runs an analysis with the parameters typed in, and shows a guard rail as text', async () => {
+  // expect.poll from the test's context: the global one can lose its test to a concurrent one that
+  // ends meanwhile ("expect.poll() must be called inside a test"), as here once.
+  it('the Analysis page re-runs an analysis with the parameters typed in, and shows a guard rail as text', async ({
+    expect,
+  }) => {
     const states = await sql<{ code: string }>(
       `select c.state_code as code from marts.dim_business b join marts.dim_county c using (county_id)
        where b.is_current group by 1 order by count(*) desc, 1`,
@@ -322,7 +326,8 @@ describe.concurrent('web app in Chromium after a simulated pipeline over three d
     await close();
   });
 
-  it('a filter narrows the list, is in the URL and survives a reload', async () => {
+  // expect.poll from the test's context, as above.
+  it('a filter narrows the list, is in the URL and survives a reload', async ({ expect }) => {
     const [state] = await sql<{ code: string; n: number }>(
       `select c.state_code as code, count(*) as n from marts.dim_business b join marts.dim_county c using (county_id)
        where b.is_current group by 1 order by 2 desc, 1 limit 1`,
