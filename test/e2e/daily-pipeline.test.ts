@@ -12,6 +12,7 @@ import {
   servedTruth,
   simSettings,
   truthBusiness,
+  WEST,
 } from './truth.ts';
 
 const BUSINESSES = 2000;
@@ -23,7 +24,6 @@ const DAY2 = '2026-02-05';
 // On PGlite (the embedded default) the pipeline pulls every county of the US (~3,200 searches a day);
 // on the server, the West's counties only: the country-wide pull
 // twice was most of the suite's time, and the load path is the same.
-const WEST = ['CA', 'NV', 'OR', 'WA', 'AZ'];
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe.each(databaseBackends)('daily pipeline on the simulator (%s)', (backend) => {

@@ -24,6 +24,12 @@ const byKey =
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 /**
+ * The West's states: a simulator serving only their counties (`censusStates`) answers a run's
+ * searches in a tenth of the country-wide time; four times the businesses keep as many served.
+ */
+export const WEST = ['CA', 'NV', 'OR', 'WA', 'AZ'];
+
+/**
  * The truth as a simulator started with `censusStates` serves it: Census lists only those states'
  * states and counties, so a run loads only those and searches only their businesses.
  */

@@ -11,7 +11,7 @@ import { standaloneTask } from '../../src/orchestrator/single.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
 import { openWarehouse, type WarehouseAdapter } from '../../src/warehouse/adapter.ts';
 import { buildWarehouse } from '../../src/warehouse/runner.ts';
-import { simSettings } from '../e2e/truth.ts';
+import { simSettings, WEST } from '../e2e/truth.ts';
 import { lakeContents } from '../lake/lake-contents.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import {
@@ -57,14 +57,13 @@ describe.each(databaseBackends)('daily pipeline through lake and warehouse (%s)'
   };
 
   beforeAll(async () => {
-    // The West's counties only, with four times the businesses to have as many there: the
-    // country-wide searches were most of each day's run.
+    // The country-wide searches were most of each day's run.
     sim = await startSimulator({
       businesses: 1200,
       seed: 11,
       date: DAYS[0],
       searchDepthCap: 240,
-      censusStates: ['CA', 'NV', 'OR', 'WA', 'AZ'],
+      censusStates: WEST,
     });
     settings = simSettings(sim);
     database = await createTestDatabase(backend);
