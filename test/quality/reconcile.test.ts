@@ -8,7 +8,7 @@ import { runGraph } from '../../src/orchestrator/runner.ts';
 import { standaloneTask } from '../../src/orchestrator/single.ts';
 import { alertHooks } from '../../src/quality/alerts.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
-import { simSettings } from '../e2e/truth.ts';
+import { simSettings, WEST } from '../e2e/truth.ts';
 import { createTestDatabase, databaseBackends, type TestDatabase } from '../support/database.ts';
 import { startReceiver } from './webhook-receiver.ts';
 
@@ -21,7 +21,8 @@ describe.each(databaseBackends)('reconciliation on %s', (backend) => {
   let settings: Settings;
 
   beforeAll(async () => {
-    sim = await startSimulator({ businesses: 300, seed: 11, date: DAY });
+    // The country-wide searches were most of the day's run.
+    sim = await startSimulator({ businesses: 1200, seed: 11, date: DAY, censusStates: WEST });
     settings = simSettings(sim, { ALERT_BACKOFF_MS: '5' });
     database = await createTestDatabase(backend);
     const summary = await runGraph({
