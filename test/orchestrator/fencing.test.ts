@@ -8,7 +8,7 @@ import { followRun, submitRun } from '../../src/orchestrator/bullmq.ts';
 import { dailyGraph } from '../../src/orchestrator/pipeline.ts';
 import { runGraph } from '../../src/orchestrator/runner.ts';
 import { type SimulatorServer, startSimulator } from '../../src/simulator/index.ts';
-import { comparable, simSettings } from '../e2e/truth.ts';
+import { comparable, simSettings, WEST } from '../e2e/truth.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   redisUrl,
@@ -37,7 +37,8 @@ describe.runIf(enabled)(
     const workers: WorkerProcess[] = [];
 
     beforeAll(async () => {
-      sim = await startSimulator({ businesses: 200, seed: 33, date: DAY });
+      // The country-wide searches, twice, were most of the test's time.
+      sim = await startSimulator({ businesses: 800, seed: 33, date: DAY, censusStates: WEST });
       local = await createTestDatabase('postgres');
       server = await createTestDatabase('postgres');
       localSettings = simSettings(sim);
