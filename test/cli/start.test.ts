@@ -17,7 +17,9 @@ describe('gourmand start (npm start)', () => {
         env: {
           ...process.env,
           GOURMAND_STATE_DIR: stateDir,
-          SIM_BUSINESSES: '300',
+          // Two states' counties: the country-wide searches were most of the run.
+          SIM_BUSINESSES: '1000',
+          SIM_CENSUS_STATES: 'CA,NV',
           LOG_LEVEL: 'warn',
           DATABASE_URL: '',
           REDIS_URL: '',
