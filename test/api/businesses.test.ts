@@ -95,6 +95,8 @@ describe.each(apiBackends)('read routes on %s with %s cache', (backend, cacheKin
       .selectFrom('city')
       .select(['city_id', 'county_id'])
       .where('city_name', '=', 'Durham')
+      .where('county_id', 'is not', null)
+      .$narrowType<{ county_id: number }>()
       .executeTakeFirstOrThrow();
     const added = [];
     for (const name of ['Café Ürban', 'STRASSE Straße', 'İstanbul Kebap', 'ΣΟΦΊΑ Taverna', 'ǅemal Ǆ']) {
