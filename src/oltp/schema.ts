@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 
 /**
  * Row types of the source database, as the migrations leave it (latest version).
@@ -137,8 +137,8 @@ export interface BusinessCurrentTable {
   city_name_lower: string;
   /** The current (valid_to is null) categories, ascending: the list's category filter (migration 0170). */
   category_ids: number[];
-  /** lower(name): the list's `q` (migration 0170). */
-  name_lower: string;
+  /** lower(name), generated: the list's `q` (migration 0170). */
+  name_lower: GeneratedAlways<string>;
 }
 
 /** Migration 0160: what the detail shows beyond business_current, kept by triggers. */
