@@ -117,14 +117,14 @@ function identity(row: BusinessListRow | BusinessDetailRow) {
 }
 
 export function toSummary(row: BusinessListRow): BusinessSummary {
-  // Fields added to identity's object, not spread into a new one: a page maps every row, and the
+  // Assigned onto identity's object, not spread into a new one: a page maps every row, and the
   // spread cost about 2.6 µs a row (7% of an uncached list's CPU at 100,000 businesses).
-  const summary = identity(row) as BusinessSummary;
-  summary.city = row.city_name;
-  summary.stateCode = row.state_code;
-  summary.latitude = row.latitude;
-  summary.longitude = row.longitude;
-  return summary;
+  return Object.assign(identity(row), {
+    city: row.city_name,
+    stateCode: row.state_code,
+    latitude: row.latitude,
+    longitude: row.longitude,
+  });
 }
 
 export function toDetail(row: BusinessDetailRow): BusinessDetail {
